@@ -1,0 +1,63 @@
+"""Decoding exchange payloads into typed schemas, with errors that name the bad field.
+
+Adapters build a decoder once per schema (``decoder(OrderResponse)``) and call it on raw
+bytes. Any mismatch (missing field, wrong type, unknown enum value, malformed JSON) raises
+:class:`~exchangekit.errors.MappingError` carrying the raw payload and the JSON path of the
+field; a ``KeyError``, ``TypeError`` or ``IndexError`` never leaks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import msgspec
+
+from exchangekit.errors import MappingError
+
+__all__ = ["convert", "decoder", "mapping_error"]
+
+T = TypeVar("T")
+
+_AT = re.compile(r" - at `(?P<path>\$[^`]*)`$")
+_MISSING = re.compile(r"missing required field `(?P<field>[^`]+)`")
+
+
+def mapping_error(
+    exc: Exception, raw: Any, *, exchange: str | None = None, what: str = "payload"
+) -> MappingError:
+    """Turn a msgspec (or mapper) exception into a :class:`MappingError` with the path."""
+    message = str(exc)
+    path = "$"
+    match = _AT.search(message)
+    if match:
+        path = match["path"]
+        message = message[: match.start()]
+    missing = _MISSING.search(message)
+    if missing:
+        path = f"{path}.{missing['field']}"
+    return MappingError(f"malformed {what}: {message}", path=path, raw=raw, exchange=exchange)
+
+
+def decoder(type_: type[T], *, exchange: str | None = None) -> Callable[[bytes | str], T]:
+    """A JSON decoder for ``type_`` built once, raising :class:`MappingError` on mismatch."""
+    dec = msgspec.json.Decoder(type_)
+    what = getattr(type_, "__name__", str(type_))
+
+    def decode(data: bytes | str) -> T:
+        try:
+            return dec.decode(data)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise mapping_error(exc, data, exchange=exchange, what=what) from None
+
+    return decode
+
+
+def convert(obj: Any, type_: type[T], *, exchange: str | None = None) -> T:
+    """Convert already-decoded data (dicts, lists) into ``type_``, as :func:`decoder` does."""
+    try:
+        return msgspec.convert(obj, type_)
+    except msgspec.ValidationError as exc:
+        what = getattr(type_, "__name__", str(type_))
+        raise mapping_error(exc, obj, exchange=exchange, what=what) from None
