@@ -31,7 +31,14 @@ def __getattr__(name: str) -> object:
         from exchangekit.testing.ws import WsConnection
 
         return WsConnection
-    if name in ("Dialect", "EmulatorRequest", "EmulatorResponse", "HttpRoute", "WsRoute", "json_response"):
+    if name in (
+        "Dialect",
+        "EmulatorRequest",
+        "EmulatorResponse",
+        "HttpRoute",
+        "WsRoute",
+        "json_response",
+    ):
         from exchangekit.testing import wire
 
         return getattr(wire, name)

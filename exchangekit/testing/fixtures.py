@@ -1,0 +1,54 @@
+"""Starting emulators from tests: an async context manager and a pytest fixture.
+
+In your own ``conftest.py``::
+
+    pytest_plugins = ["exchangekit.testing.fixtures"]
+
+    async def test_my_bot(emulator):
+        async with emulator("binance", faults=FaultPlan([...])) as (server, client):
+            await client.place_order(...)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from exchangekit.connect import connect
+from exchangekit.protocols import ExchangeClient
+from exchangekit.testing.faults import FaultPlan
+from exchangekit.testing.registry import load_emulator
+from exchangekit.testing.server import EmulatorServer
+
+__all__ = ["emulator", "running_emulator"]
+
+
+@contextlib.asynccontextmanager
+async def running_emulator(
+    name: str,
+    *,
+    faults: FaultPlan | None = None,
+    client_options: dict[str, Any] | None = None,
+    **dialect_config: Any,
+) -> AsyncIterator[tuple[EmulatorServer, ExchangeClient]]:
+    """Start ``name``'s emulator on a free loopback port and a client pointed at it."""
+    spec = load_emulator(name)
+    dialect = spec.create_dialect(**dialect_config)
+    async with EmulatorServer(dialect, faults=faults) as server:
+        config = {**spec.client_config(server), **(client_options or {})}
+        client = connect(spec.adapter, **config)
+        try:
+            yield server, client
+        finally:
+            await client.close()
+
+
+@pytest.fixture
+def emulator() -> Callable[
+    ..., contextlib.AbstractAsyncContextManager[tuple[EmulatorServer, ExchangeClient]]
+]:
+    """A factory: ``async with emulator("binance", faults=plan) as (server, client)``."""
+    return running_emulator
