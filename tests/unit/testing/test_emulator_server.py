@@ -12,7 +12,13 @@ import websockets
 from exchangekit.ratelimit.spec import Cost, Pool
 from exchangekit.testing import FaultKind, FaultPlan, FaultRule
 from exchangekit.testing.server import EmulatorServer
-from exchangekit.testing.wire import EmulatorRequest, EmulatorResponse, HttpRoute, WsRoute, json_response
+from exchangekit.testing.wire import (
+    EmulatorRequest,
+    EmulatorResponse,
+    HttpRoute,
+    WsRoute,
+    json_response,
+)
 from exchangekit.testing.ws import WsConnection
 from exchangekit.transport.endpoint import Endpoint
 
@@ -55,12 +61,19 @@ class ToyDialect:
             return json_response({"code": -2014, "msg": "API-key format invalid."}, status=401)
         return None
 
-    def rate_limited(self, request: EmulatorRequest, pool: Pool, retry_after_s: float) -> EmulatorResponse:
-        return json_response({"code": -1003, "msg": "Too many requests"}, 429,
-                             {"Retry-After": str(max(1, round(retry_after_s)))})
+    def rate_limited(
+        self, request: EmulatorRequest, pool: Pool, retry_after_s: float
+    ) -> EmulatorResponse:
+        return json_response(
+            {"code": -1003, "msg": "Too many requests"},
+            429,
+            {"Retry-After": str(max(1, round(retry_after_s)))},
+        )
 
     def banned(self, request: EmulatorRequest, retry_after_s: float) -> EmulatorResponse:
-        return json_response({"code": -1003, "msg": "banned"}, 418, {"Retry-After": str(round(retry_after_s))})
+        return json_response(
+            {"code": -1003, "msg": "banned"}, 418, {"Retry-After": str(round(retry_after_s))}
+        )
 
     def server_error(self, request: EmulatorRequest, status: int) -> EmulatorResponse:
         return EmulatorResponse(status=status, body=b"<html>oops</html>", content_type="text/html")
@@ -76,7 +89,10 @@ class ToyDialect:
 
 
 async def test_weights_are_enforced_and_usage_reported() -> None:
-    async with EmulatorServer(ToyDialect()) as server, httpx.AsyncClient(base_url=server.http_url) as http:
+    async with (
+        EmulatorServer(ToyDialect()) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
         seen = []
         for _ in range(6):
             r = await http.get("/ping")
@@ -90,7 +106,10 @@ async def test_weights_are_enforced_and_usage_reported() -> None:
 
 
 async def test_bad_auth_gets_the_dialects_refusal() -> None:
-    async with EmulatorServer(ToyDialect()) as server, httpx.AsyncClient(base_url=server.http_url) as http:
+    async with (
+        EmulatorServer(ToyDialect()) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
         r = await http.post("/order", data={"id": "a"})
         assert r.status_code == 401
         assert r.json()["code"] == -2014
@@ -98,10 +117,13 @@ async def test_bad_auth_gets_the_dialects_refusal() -> None:
 
 async def test_accept_then_timeout_acts_but_never_answers() -> None:
     dialect = ToyDialect()
-    plan = FaultPlan([FaultRule(kind=FaultKind.TIMEOUT_AFTER_ACCEPT, target="/order", method="POST", hang_s=5)])
-    async with EmulatorServer(dialect, faults=plan) as server, httpx.AsyncClient(
-        base_url=server.http_url, timeout=httpx.Timeout(5, read=0.3)
-    ) as http:
+    plan = FaultPlan(
+        [FaultRule(kind=FaultKind.TIMEOUT_AFTER_ACCEPT, target="/order", method="POST", hang_s=5)]
+    )
+    async with (
+        EmulatorServer(dialect, faults=plan) as server,
+        httpx.AsyncClient(base_url=server.http_url, timeout=httpx.Timeout(5, read=0.3)) as http,
+    ):
         with pytest.raises(httpx.ReadTimeout):
             await http.post("/order", data={"id": "x1"}, headers={"X-KEY": "good"})
         assert dialect.orders == ["x1"]  # the order exists although the client saw a timeout
@@ -112,7 +134,10 @@ async def test_accept_then_timeout_acts_but_never_answers() -> None:
 async def test_reset_mid_response_acts_then_cuts_the_answer() -> None:
     dialect = ToyDialect()
     plan = FaultPlan([FaultRule(kind=FaultKind.RESET_MID_RESPONSE, target="/order", times=1)])
-    async with EmulatorServer(dialect, faults=plan) as server, httpx.AsyncClient(base_url=server.http_url) as http:
+    async with (
+        EmulatorServer(dialect, faults=plan) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             await http.post("/order", data={"id": "x2"}, headers={"X-KEY": "good"})
         assert dialect.orders == ["x2"]
@@ -123,21 +148,27 @@ async def test_reset_mid_response_acts_then_cuts_the_answer() -> None:
 async def test_timeout_before_accept_never_acts() -> None:
     dialect = ToyDialect()
     plan = FaultPlan([FaultRule(kind=FaultKind.TIMEOUT_BEFORE_ACCEPT, target="/order", hang_s=2)])
-    async with EmulatorServer(dialect, faults=plan) as server, httpx.AsyncClient(
-        base_url=server.http_url, timeout=httpx.Timeout(5, read=0.2)
-    ) as http:
+    async with (
+        EmulatorServer(dialect, faults=plan) as server,
+        httpx.AsyncClient(base_url=server.http_url, timeout=httpx.Timeout(5, read=0.2)) as http,
+    ):
         with pytest.raises(httpx.ReadTimeout):
             await http.post("/order", data={"id": "x4"}, headers={"X-KEY": "good"})
         assert dialect.orders == []
 
 
 async def test_418_bans_every_later_request_until_it_lifts() -> None:
-    plan = FaultPlan([FaultRule(kind=FaultKind.HTTP_418, target="/ping", times=1, retry_after_s=0.3)])
-    async with EmulatorServer(ToyDialect(), faults=plan, enforce_limits=False) as server, httpx.AsyncClient(
-        base_url=server.http_url
-    ) as http:
+    plan = FaultPlan(
+        [FaultRule(kind=FaultKind.HTTP_418, target="/ping", times=1, retry_after_s=0.3)]
+    )
+    async with (
+        EmulatorServer(ToyDialect(), faults=plan, enforce_limits=False) as server,
+        httpx.AsyncClient(base_url=server.http_url) as http,
+    ):
         assert (await http.get("/ping")).status_code == 418
-        assert (await http.post("/order", data={"id": "z"}, headers={"X-KEY": "good"})).status_code == 418
+        assert (
+            await http.post("/order", data={"id": "z"}, headers={"X-KEY": "good"})
+        ).status_code == 418
         await asyncio.sleep(0.35)
         assert (await http.get("/ping")).status_code == 200
 
