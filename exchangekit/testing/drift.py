@@ -247,6 +247,14 @@ class DriftRecorder:
             self._counts[key] = self._counts.get(key, 0) + 1
         return found
 
+    def merge(self, other: DriftRecorder) -> None:
+        """Add another recorder's payload counts and findings to this one."""
+        for endpoint, count in other.payloads_seen.items():
+            self.payloads_seen[endpoint] = self.payloads_seen.get(endpoint, 0) + count
+        for key, finding in other._findings.items():
+            self._findings.setdefault(key, finding)
+            self._counts[key] = self._counts.get(key, 0) + other._counts[key]
+
     @property
     def findings(self) -> list[DriftFinding]:
         return sorted(self._findings.values(), key=lambda f: (f.endpoint, f.path, f.kind))

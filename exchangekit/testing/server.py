@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+import msgspec
 from aiohttp import web
 
 from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule
@@ -47,6 +49,7 @@ class EmulatorServer:
         enforce_limits: bool = True,
         ban_after_violations: int = 20,
         ban_s: float = 120.0,
+        mutate_json: Callable[[str, Any], Any] | None = None,
     ) -> None:
         self.dialect = dialect
         self.host = host
@@ -55,6 +58,8 @@ class EmulatorServer:
         self.enforce_limits = enforce_limits
         self.ban_after_violations = ban_after_violations
         self.ban_s = ban_s
+        self.mutate_json = mutate_json
+        """Rewrites every JSON answer: ``mutate_json(path, data) -> data`` (schema-drift tests)."""
         self.quota = ServerQuota(dialect.pools(), self.now_ms)
         self.connections: set[WsConnection] = set()
         self.requests_served = 0
@@ -228,6 +233,10 @@ class EmulatorServer:
                 return _to_web(self.dialect.rate_limited(info, pool, retry_after))
 
         response = await route.handler(info)
+        if self.mutate_json is not None and response.content_type == "application/json":
+            response.body = msgspec.json.encode(
+                self.mutate_json(info.path, msgspec.json.decode(response.body))
+            )
         if route.endpoint is not None:
             usage = {
                 c.pool: int(self.quota.usage(c.pool)) for c in route.endpoint.costs(info.params)
