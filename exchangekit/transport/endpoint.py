@@ -16,10 +16,14 @@ CostFn = Callable[[Mapping[str, Any]], tuple[Cost, ...]]
 
 
 class Security(StrEnum):
+    """Who may call an endpoint, and so what the signer must add."""
+
     PUBLIC = "public"
+    """Anyone; the request is neither keyed nor signed."""
     API_KEY = "api_key"
     """The key is sent, the request is not signed (listen-key endpoints)."""
     SIGNED = "signed"
+    """Key and signature (and a timestamp in server time) are added by the signer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class Endpoint:
 
     @property
     def is_retry_safe(self) -> bool:
+        """Whether the transport may resend after an unclear failure (see ``retry_safe``)."""
         if self.retry_safe is not None:
             return self.retry_safe
         return self.method.upper() in ("GET", "HEAD", "OPTIONS")
