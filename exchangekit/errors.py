@@ -11,7 +11,8 @@
     │                              attempt LANDED; look it up, never resubmit with a new id
     ├── OrderOutcomeUnknown        may or may not have executed: reconcile by client order id
     ├── TransientError             provably not executed; safe to retry after a pause
-    │   ├── NetworkError           never reached the exchange (connect error, DNS, connect timeout)
+    │   ├── NetworkError           never reached the exchange (connect error, DNS, connect
+    │   │                          timeout); on a read (GET), also a lost answer: reads are safe
     │   ├── ExchangeUnavailable    maintenance, overload, "service unavailable" (nothing executed)
     │   └── RateLimited            back off ``retry_after_s``; the limiter already knows
     │       └── IPBanned           every caller on this IP is blocked until ``until_ms``
@@ -133,7 +134,12 @@ class TransientError(ExchangeError):
 
 
 class NetworkError(TransientError):
-    """The request never reached the exchange (connect error, DNS, connect timeout)."""
+    """The request never reached the exchange (connect error, DNS, connect timeout).
+
+    On a retry-safe request (a read), a lost answer (read timeout, dropped connection) is
+    also a ``NetworkError``: reading again cannot act twice. On a write it never is: a lost
+    answer to an order is :class:`OrderOutcomeUnknown`.
+    """
 
 
 class ExchangeUnavailable(TransientError):
