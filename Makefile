@@ -10,7 +10,7 @@ test:
 
 lint:
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check exchangekit adapters
+	$(PY) -m ruff format --check exchangekit adapters examples
 	$(PY) -m mypy
 
 bench:

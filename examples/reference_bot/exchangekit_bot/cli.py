@@ -1,0 +1,347 @@
+"""``exchangekit-bot``: backtest, paper, live, shadow, kill, pause, resume, status, config.
+
+Every command reads the same TOML config (``--config``, defaults built in) and, except
+backtest, the same state database (``--state`` or ``[storage] path``). Exit codes: 0 done,
+1 the run ended badly (kill left something open, the bot halted), 2 refused to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from exchangekit.clock import Clock, ManualClock, SystemClock
+from exchangekit_bot.bot import Bot, BotStartError, Mode
+from exchangekit_bot.config import BotConfig, ConfigError, load_config
+from exchangekit_bot.killswitch import kill, pause, resume
+from exchangekit_bot.modes.exchange import (
+    IN_PROCESS_ADAPTERS,
+    CredentialsMissing,
+    connect_exchange,
+)
+from exchangekit_bot.modes.runner import Progress, run_bot
+from exchangekit_bot.modes.sim_clock import ScaledClock
+from exchangekit_bot.observability.logs import configure_logging
+from exchangekit_bot.observability.metrics import BotMetrics
+from exchangekit_bot.storage import open_storage
+from exchangekit_bot.summary import render_summary
+
+__all__ = ["build_parser", "main"]
+
+PAPER_FEES = {"taker_fee": "0.0005", "maker_fee": "0.0001"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="exchangekit-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, *, state: bool = True) -> None:
+        p.add_argument("--config", help="TOML config file (default: built-in defaults)")
+        if state:
+            p.add_argument("--state", help="state database (default: [storage] path)")
+        p.add_argument("--log-file", help="JSON log file ('-' for stderr)")
+        p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING...")
+
+    p = sub.add_parser("backtest", help="run the strategies over candles, offline")
+    common(p, state=False)
+    p.add_argument("--bars", type=int, help="generated candles per symbol")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--candles", help="CSV or JSON-lines candle file instead of generated data")
+    p.add_argument("--out", help="report directory (report.json, equity.png)")
+
+    p = sub.add_parser("paper", help="trade the in-process simulated exchange")
+    common(p)
+    p.add_argument("--minutes", type=float, default=5.0, help="simulated minutes (default 5)")
+    p.add_argument(
+        "--speed", type=float, default=30.0, help="simulated seconds per real second (default 30)"
+    )
+    p.add_argument(
+        "--virtual",
+        action="store_true",
+        help="run on a virtual clock as fast as possible (deterministic)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="market seed of the paper exchange")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    for name, text in (
+        ("live", "trade a real exchange (testnet by default)"),
+        ("shadow", "decide and log against a real feed; never send"),
+    ):
+        p = sub.add_parser(name, help=text)
+        common(p)
+        p.add_argument("--minutes", type=float, default=None, help="stop after this long")
+        if name == "live":
+            p.add_argument(
+                "--mainnet",
+                action="store_true",
+                help="allow mainnet when [exchange] testnet = false",
+            )
+
+    p = sub.add_parser("kill", help="pause, cancel every order, flatten every position")
+    common(p)
+    p.add_argument("--reason", default="kill switch (operator)")
+
+    p = sub.add_parser("pause", help="set the persistent pause flag")
+    common(p)
+    p.add_argument("--reason", default="paused by operator")
+
+    p = sub.add_parser("resume", help="clear the pause, acknowledge incidents, re-baseline")
+    common(p)
+
+    p = sub.add_parser("status", help="pause flag, open incidents, order counts")
+    common(p)
+
+    p = sub.add_parser("config", help="print the effective configuration as JSON")
+    common(p, state=False)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> BotConfig:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "state", None):
+        overrides["storage__path"] = args.state
+    return load_config(args.config, **overrides)
+
+
+def _logging(args: argparse.Namespace, config: BotConfig, default_file: str | None) -> None:
+    target = args.log_file or config.observability.log_file or default_file
+    level = args.log_level or config.observability.log_level
+    configure_logging(level, file=None if target in (None, "-") else target)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``exchangekit-bot`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"exchangekit-bot: {exc}", file=sys.stderr)
+        return 2
+    handler = {
+        "backtest": _backtest,
+        "paper": _paper,
+        "live": _live,
+        "shadow": _live,
+        "kill": _kill,
+        "pause": _pause,
+        "resume": _resume,
+        "status": _status,
+        "config": _print_config,
+    }[args.command]
+    try:
+        return handler(args, config)
+    except (CredentialsMissing, BotStartError) as exc:
+        print(f"exchangekit-bot: refusing to start: {exc}", file=sys.stderr)
+        return 2
+
+
+# -- backtest --------------------------------------------------------------------------
+
+
+def _backtest(args: argparse.Namespace, config: BotConfig) -> int:
+    from exchangekit_bot.modes.backtest import run_backtest
+    from exchangekit_bot.modes.report import render_text, write_report
+
+    bt = config.backtest
+    changes = {
+        k: v
+        for k, v in (
+            ("bars", args.bars),
+            ("seed", args.seed),
+            ("candles_file", args.candles),
+            ("output_dir", args.out),
+        )
+        if v is not None
+    }
+    config = msgspec.structs.replace(config, backtest=msgspec.structs.replace(bt, **changes))
+    _logging(args, config, None)
+    result = run_backtest(config)
+    report, image = write_report(result.stats, result.equity, config.backtest.output_dir)
+    print(render_text(result.stats))
+    print(f"report            {report}\nequity curve      {image}")
+    return 0
+
+
+# -- paper, live, shadow ---------------------------------------------------------------
+
+
+def _paper(args: argparse.Namespace, config: BotConfig) -> int:
+    in_process = config.exchange.adapter in IN_PROCESS_ADAPTERS
+    state = args.state or config.storage.path
+    workdir = None
+    if in_process and not args.state:
+        # The in-process exchange is new every run, so yesterday's journal describes
+        # orders on an exchange that no longer exists: start from fresh state.
+        workdir = tempfile.mkdtemp(prefix="exchangekit-bot-paper-")
+        state = os.path.join(workdir, "state.db")
+    _logging(args, config, os.path.join(workdir or ".", "bot.log"))
+    virtual = args.virtual or args.speed <= 0
+    base: Clock = ManualClock() if virtual else SystemClock()
+    start_ms = base.now_ms()
+    clock: Clock = base if virtual else ScaledClock(base, speed=args.speed, start_ms=start_ms)
+    extra: dict[str, Any] = {}
+    if in_process:
+        extra = {
+            "clock": base,
+            "speed": 1.0 if virtual else args.speed,
+            "start_ms": start_ms,
+            "seed": args.seed,
+        }
+        for key, value in PAPER_FEES.items():
+            if key not in config.exchange.options:
+                extra[key] = value
+    exchange = connect_exchange(config.exchange, require_credentials=not in_process, **extra)
+    store = open_storage(state)
+    total_s = args.minutes * 60
+    print(
+        f"paper: {config.exchange.adapter}, {args.minutes:g} simulated minutes, "
+        f"{'virtual clock' if virtual else f'x{args.speed:g} speed'}; state {state}"
+    )
+    bot = Bot(config, exchange, store, clock, mode=Mode.PAPER, metrics=_metrics(config))
+    progress = None if args.quiet else Progress(sys.stdout, every_s=30.0, total_s=total_s)
+    advance = base.advance if isinstance(base, ManualClock) else None
+
+    async def go() -> Any:
+        async with exchange:
+            return await run_bot(bot, duration_s=total_s, advance=advance, progress=progress)
+
+    try:
+        summary = asyncio.run(go())
+    finally:
+        store.close()
+    print("\n" + render_summary(summary))
+    return 1 if summary.paused else 0
+
+
+def _metrics(config: BotConfig) -> BotMetrics:
+    metrics = BotMetrics()
+    if config.observability.metrics_port:
+        metrics.serve(config.observability.metrics_port)
+    return metrics
+
+
+def _live(args: argparse.Namespace, config: BotConfig) -> int:
+    shadow = args.command == "shadow"
+    in_process = config.exchange.adapter in IN_PROCESS_ADAPTERS
+    if not shadow and in_process:
+        raise BotStartError(
+            f"live mode needs a real exchange adapter, not {config.exchange.adapter!r} "
+            "(set [exchange] adapter); use `exchangekit-bot paper` for simulated trading"
+        )
+    if not shadow and not config.exchange.testnet and not args.mainnet:
+        raise BotStartError("[exchange] testnet = false: pass --mainnet to trade real money")
+    _logging(args, config, None)
+    exchange = connect_exchange(config.exchange, require_credentials=not in_process)
+    store = open_storage(config.storage.path)
+    bot = Bot(
+        config,
+        exchange,
+        store,
+        SystemClock(),
+        mode=Mode.SHADOW if shadow else Mode.LIVE,
+        metrics=_metrics(config),
+    )
+    duration = None if args.minutes is None else args.minutes * 60
+
+    async def go() -> Any:
+        async with exchange:
+            return await run_bot(
+                bot,
+                duration_s=duration,
+                progress=Progress(sys.stdout, every_s=60.0, total_s=duration),
+            )
+
+    try:
+        summary = asyncio.run(go())
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+    print("\n" + render_summary(summary))
+    return 1 if summary.paused else 0
+
+
+# -- kill switch and operator commands -------------------------------------------------
+
+
+def _kill(args: argparse.Namespace, config: BotConfig) -> int:
+    _logging(args, config, None)
+    store = open_storage(config.storage.path)
+    clock = SystemClock()
+    try:
+        if config.exchange.adapter in IN_PROCESS_ADAPTERS:
+            pause(store, args.reason, by="kill-switch", ts_ms=clock.now_ms())
+            print(
+                f"paused ({config.storage.path}). The {config.exchange.adapter!r} exchange lives "
+                "inside the bot's process: stop that process to end its orders."
+            )
+            return 0
+        exchange = connect_exchange(config.exchange, require_credentials=True)
+
+        async def go() -> Any:
+            async with exchange:
+                return await kill(
+                    exchange,
+                    store,
+                    clock,
+                    symbols=[s.symbol for s in config.strategies],
+                    reason=args.reason,
+                )
+
+        report = asyncio.run(go())
+    finally:
+        store.close()
+    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    return 0 if report.clean else 1
+
+
+def _pause(args: argparse.Namespace, config: BotConfig) -> int:
+    store = open_storage(config.storage.path)
+    pause(store, args.reason, by="operator", ts_ms=SystemClock().now_ms())
+    store.close()
+    print(f"paused: {args.reason}")
+    return 0
+
+
+def _resume(args: argparse.Namespace, config: BotConfig) -> int:
+    store = open_storage(config.storage.path)
+    closed = resume(store, by="operator", ts_ms=SystemClock().now_ms())
+    store.close()
+    print(f"resumed; {closed} incident(s) acknowledged; positions will be re-baselined")
+    return 0
+
+
+def _status(args: argparse.Namespace, config: BotConfig) -> int:
+    if not Path(config.storage.path).exists():
+        print(f"no state at {config.storage.path}")
+        return 0
+    store = open_storage(config.storage.path)
+    state = store.pause_state()
+    print(f"paused            {'yes: ' + state.reason if state.paused else 'no'}")
+    counts: dict[str, int] = {}
+    for record in store.orders():
+        counts[record.status.value] = counts.get(record.status.value, 0) + 1
+    print("orders            " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))
+    for incident in store.incidents(open_only=True):
+        print(f"incident #{incident.id}  {incident.kind}: {incident.detail}")
+    store.close()
+    return 0
+
+
+def _print_config(args: argparse.Namespace, config: BotConfig) -> int:
+    print(msgspec.json.format(msgspec.json.encode(config)).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

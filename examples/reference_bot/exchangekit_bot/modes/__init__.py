@@ -1,0 +1,1 @@
+"""Run modes: backtest (offline), paper, live and shadow."""
