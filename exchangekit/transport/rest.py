@@ -35,6 +35,7 @@ from exchangekit.errors import (
     NotSupported,
     OrderOutcomeUnknown,
 )
+from exchangekit.ratelimit.lane import effective_priority
 from exchangekit.ratelimit.spec import Cost, RateLimiter
 from exchangekit.transport.credentials import Credentials
 from exchangekit.transport.endpoint import Endpoint, Security
@@ -265,7 +266,7 @@ class RestTransport:
         # Read before acquire: the limiter places the server's usage report in time with it.
         acquired_at = self.clock.monotonic()
         if self.limiter is not None:
-            await self.limiter.acquire(costs, priority=endpoint.priority)
+            await self.limiter.acquire(costs, priority=effective_priority(endpoint.priority))
         request, redact = self._build(endpoint, pairs, body, content_type)
         sent_at, sent_ms = self.clock.monotonic(), self.clock.now_ms()
         failure: ExchangeError | None = None

@@ -350,3 +350,15 @@ async def test_api_key_endpoint_sends_the_key_without_a_signature() -> None:
     (request,) = recorder.requests
     assert request.headers["X-MBX-APIKEY"] == CREDENTIALS.api_key
     assert request.url.query == b""
+
+
+async def test_requests_inside_a_priority_lane_wait_in_that_lane() -> None:
+    from exchangekit.ratelimit.lane import priority_lane
+
+    recorder = Recorder()
+    limiter = FakeLimiter()
+    async with make(recorder, limiter=limiter) as transport:
+        await transport.request(DEPTH, {"symbol": "BTCUSDT", "limit": 100})
+        with priority_lane(Priority.KILL_SWITCH):
+            await transport.request(DEPTH, {"symbol": "BTCUSDT", "limit": 100})
+    assert [p for _, p in limiter.acquired] == [DEPTH.priority, Priority.KILL_SWITCH]
