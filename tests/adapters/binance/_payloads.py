@@ -1,0 +1,46 @@
+"""Recorded-shape Binance payloads (tests/adapters/binance/payloads/*.json) and symbol maps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from exchangekit_binance import mappers as m
+from exchangekit_binance import schemas as s
+
+from exchangekit.mapping import decoder
+
+T = TypeVar("T")
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+def raw(name: str) -> bytes:
+    """The fixture's bytes, exactly as stored."""
+    return (PAYLOADS / f"{name}.json").read_bytes()
+
+
+def obj(name: str) -> Any:
+    """The fixture as plain JSON data (for ccxt and for mutating into malformed variants)."""
+    return json.loads(raw(name))
+
+
+def load(name: str, type_: type[T]) -> T:
+    """The fixture decoded into a wire struct, the way the client will do it."""
+    return decoder(type_, exchange="binance")(raw(name))
+
+
+def encode(data: Any) -> bytes:
+    return json.dumps(data).encode()
+
+
+def spot_symbols() -> m.SymbolMap:
+    return m.SymbolMap.from_instruments(
+        m.spot_instruments(load("spot_exchange_info", s.SpotExchangeInfo))
+    )
+
+
+def usdm_symbols() -> m.SymbolMap:
+    return m.SymbolMap.from_instruments(
+        m.usdm_instruments(load("usdm_exchange_info", s.UsdmExchangeInfo))
+    )
