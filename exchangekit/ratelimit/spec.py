@@ -96,8 +96,13 @@ class RateLimiter(Protocol):
         """Wait until every pool can take its weight, then charge them all at once."""
         ...
 
-    def sync_usage(self, pool: Pool, used: float) -> None:
-        """Set ``pool``'s usage in the current window to what the server reported."""
+    def sync_usage(self, pool: Pool, used: float, *, sent_at: float | None = None) -> None:
+        """Set ``pool``'s usage in the current window to what the server reported.
+
+        ``sent_at`` (the limiter clock's monotonic time, read before ``acquire``) places the
+        report in time, so usage charged after it is kept on top of the report; without it
+        the report can only raise usage.
+        """
         ...
 
     def pause(self, pools: Sequence[Pool], seconds: float) -> None:
