@@ -13,6 +13,7 @@ from __future__ import annotations
 from exchangekit.connect import available_adapters, connect
 from exchangekit.errors import (
     AuthenticationError,
+    BookNotReady,
     DuplicateClientOrderId,
     ExchangeError,
     ExchangeUnavailable,
@@ -27,6 +28,8 @@ from exchangekit.errors import (
     OrderRejected,
     PermissionDenied,
     RateLimited,
+    SessionClosed,
+    SubscriptionRejected,
     TransientError,
 )
 from exchangekit.models import (
@@ -59,6 +62,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "Balance",
+    "BookNotReady",
     "Candle",
     "Capabilities",
     "DuplicateClientOrderId",
@@ -87,7 +91,9 @@ __all__ = [
     "Position",
     "PositionSide",
     "RateLimited",
+    "SessionClosed",
     "Side",
+    "SubscriptionRejected",
     "Symbol",
     "Ticker",
     "TimeInForce",

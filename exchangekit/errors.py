@@ -19,7 +19,10 @@
     ├── AuthenticationError        bad key, bad signature, timestamp outside the window
     │   └── PermissionDenied       the key lacks a permission, or the IP is not whitelisted
     ├── NotSupported               the adapter does not offer this operation
-    └── MappingError               an exchange payload did not match the expected shape
+    ├── MappingError               an exchange payload did not match the expected shape
+    ├── SubscriptionRejected       the venue refused a stream subscription
+    ├── SessionClosed              the stream session is closed; nothing more can be subscribed
+    └── BookNotReady               the local book is (re)syncing: wait for ``resynced``
 
 Every error carries the exchange name, the HTTP status, the exchange's own code and message,
 and the request's client order id where there was one. None ever carries a secret: the
@@ -32,6 +35,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "BookNotReady",
     "DuplicateClientOrderId",
     "ExchangeError",
     "ExchangeUnavailable",
@@ -46,6 +50,8 @@ __all__ = [
     "OrderRejected",
     "PermissionDenied",
     "RateLimited",
+    "SessionClosed",
+    "SubscriptionRejected",
     "TransientError",
 ]
 
@@ -188,3 +194,27 @@ class MappingError(ExchangeError):
 
     def __str__(self) -> str:
         return f"{super().__str__()} (at {self.path})"
+
+
+class SubscriptionRejected(ExchangeError):
+    """The venue refused a subscription (unknown symbol, bad channel, too many streams).
+
+    Raised from the subscription's ``async for``; the session no longer holds it.
+    """
+
+    def __init__(
+        self, message: str, *, key: str, exchange: str | None = None, code: str | int | None = None
+    ) -> None:
+        super().__init__(message, exchange=exchange, code=code)
+        self.key = key
+
+
+class SessionClosed(ExchangeError):
+    """The session is closed: nothing can be subscribed on it any more."""
+
+
+class BookNotReady(ExchangeError):
+    """The book has no valid state: no snapshot yet, or invalidated by a gap or a mismatch.
+
+    Wait for the book's ``resynced`` event (or ``BookSync.wait_live``) and read again.
+    """

@@ -32,7 +32,7 @@ from exchangekit.book.scaled import (
     to_scaled,
     write_at,
 )
-from exchangekit.errors import ExchangeError, MappingError
+from exchangekit.errors import BookNotReady, MappingError
 from exchangekit.models import Instrument, OrderBook, PriceLevel
 
 __all__ = ["BookNotReady", "Levels", "LocalBook"]
@@ -43,13 +43,6 @@ Levels = Sequence[Sequence[str]]
 
 _PRICE_CACHE_LIMIT = 8192
 """Price-string cache entries per side before the cache starts over (bounded memory)."""
-
-
-class BookNotReady(ExchangeError):
-    """The book has no valid state: no snapshot yet, or invalidated by a gap or a mismatch.
-
-    Wait for the book's ``resynced`` event (or :meth:`BookSync.wait_live`) and read again.
-    """
 
 
 class _Side:
