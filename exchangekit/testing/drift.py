@@ -156,7 +156,7 @@ def _mismatch(endpoint: str, value: Any, ti: mi.Type, path: str) -> list[DriftFi
                     expected=_describe(ti.item_types[len(value)]),
                 )
             )
-        return found
+        return found_items
     if isinstance(ti, mi.DictType):
         if not isinstance(value, dict):
             return retyped()

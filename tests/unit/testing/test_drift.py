@@ -66,3 +66,15 @@ def test_recorder_writes_json_and_summary(tmp_path: Path) -> None:
     assert report["endpoints"]["POST /order"]["missing"][0]["path"] == "$.orderId"
     assert report["endpoints"]["POST /order"]["new"][0]["path"] == "$.extra"
     assert "FAIL `POST /order` missing `$.orderId`" in md_path.read_text()
+
+
+class Depth(msgspec.Struct):
+    lastUpdateId: int
+    bids: list[tuple[Decimal, Decimal]]
+
+
+def test_tuple_rows_are_checked_and_a_short_row_is_missing_a_field() -> None:
+    assert check_payload("GET /depth", Depth, {"lastUpdateId": 1, "bids": [["1.0", "2"]]}) == []
+    found = kinds(check_payload("GET /depth", Depth, {"lastUpdateId": 1, "bids": [["1.0"], ["x", "1"]]}))
+    assert ("missing", "$.bids[*][1]") in found
+    assert ("retyped", "$.bids[*][0]") in found
