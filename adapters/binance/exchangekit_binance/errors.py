@@ -203,6 +203,11 @@ USDM_ERRORS: Mapping[int, ErrorRule] = {
         OrderRejected, "MAX_LEVERAGE_RATIO", "exceeded the maximum position at current leverage"
     ),
     -2028: R(OrderRejected, "MIN_LEVERAGE_RATIO", "leverage is smaller than permitted"),
+    -4116: R(
+        DuplicateClientOrderId,
+        "DUPLICATED_CLIENT_ORDER_ID",
+        "clientOrderId is duplicated: an order with this id is already open",
+    ),
     -4120: R(
         NotSupported,
         "ALGO_ENDPOINT_REQUIRED",

@@ -24,12 +24,15 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from exchangekit.errors import NotSupported
+from exchangekit.transport import Credentials, Endpoint, Security, SignedParts, Signer
+from exchangekit.transport import encode_params as wire_query
 
 __all__ = [
     "encode_params",
     "format_value",
     "hmac_sha256_hex",
     "rest_signature",
+    "rest_signer",
     "signer",
     "ws_payload",
     "ws_signature",
@@ -81,6 +84,35 @@ def rest_signature(secret: str | bytes, query: str, body: str = "") -> str:
     are concatenated with no ``&`` between them, as Binance defines ``totalParams``.
     """
     return hmac_sha256_hex(secret, query + body)
+
+
+def rest_signer(recv_window_ms: int = 5000) -> Signer:
+    """The transport's :class:`~exchangekit.transport.Signer` for Binance REST.
+
+    Every keyed request carries ``X-MBX-APIKEY``; SIGNED ones add ``recvWindow``,
+    ``timestamp`` and ``signature`` after the caller's parameters, signed over the query
+    string exactly as the transport encodes it, followed by the body.
+    """
+    window = str(recv_window_ms)
+
+    def sign(
+        endpoint: Endpoint,
+        params: tuple[tuple[str, str], ...],
+        body: bytes | None,
+        timestamp_ms: int,
+        credentials: Credentials,
+    ) -> SignedParts:
+        headers = {"X-MBX-APIKEY": credentials.api_key}
+        if endpoint.security is not Security.SIGNED:
+            return SignedParts(headers=headers)
+        added = (("recvWindow", window), ("timestamp", str(timestamp_ms)))
+        query = wire_query((*params, *added))
+        signature = rest_signature(credentials.api_secret, query, (body or b"").decode())
+        return SignedParts(
+            params=(*added, ("signature", signature)), headers=headers, redact=(signature,)
+        )
+
+    return sign
 
 
 def ws_payload(params: Mapping[str, object]) -> str:

@@ -1,4 +1,4 @@
-"""The distribution declares its entry points; the client is not there yet."""
+"""The distribution declares its entry points, and they build the client."""
 
 import tomllib
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import exchangekit_binance
 import pytest
 
-from exchangekit import NotSupported
+from exchangekit import ExchangeClient
 
 PYPROJECT = Path(__file__).resolve().parents[3] / "adapters" / "binance" / "pyproject.toml"
 
@@ -21,7 +21,11 @@ def test_pyproject_registers_both_entry_points() -> None:
     }
 
 
-@pytest.mark.parametrize("factory", [exchangekit_binance.create, exchangekit_binance.create_usdm])
-def test_entry_points_say_the_client_is_not_implemented_yet(factory: object) -> None:
-    with pytest.raises(NotSupported, match="client not implemented yet"):
-        factory(api_key="k", api_secret="s")  # type: ignore[operator]
+@pytest.mark.parametrize(
+    ("factory", "name"),
+    [(exchangekit_binance.create, "binance"), (exchangekit_binance.create_usdm, "binanceusdm")],
+)
+def test_entry_points_build_an_exchange_client(factory: object, name: str) -> None:
+    client = factory(api_key="k", api_secret="s")  # type: ignore[operator]
+    assert isinstance(client, ExchangeClient)
+    assert client.name == name

@@ -1,0 +1,336 @@
+"""The stream layer without a network: routing, the book's burst coalescing, fan-out, and
+the user-data wire rules (WebSocket-API signing, event unwrapping, listen-key URLs)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+from typing import Any, Literal
+
+import hypothesis.strategies as st
+import msgspec
+import pytest
+from exchangekit_binance import schemas as s
+from exchangekit_binance.fanout import EventBus, Inbox, StreamContext
+from exchangekit_binance.mappers import SymbolMap
+from exchangekit_binance.signing import ws_signature
+from exchangekit_binance.streams import BookView, DepthDelta, MarketRouter, _coalesced
+from exchangekit_binance.user_stream import USER_KEY, UserStream
+from hypothesis import given, settings
+
+from exchangekit.book import (
+    BinanceFuturesRule,
+    BinanceSpotRule,
+    BookEvent,
+    BookEventKind,
+    BookSnapshot,
+    BookSync,
+    LocalBook,
+)
+from exchangekit.clock import SystemClock
+from exchangekit.ratelimit import Limiter
+from exchangekit.transport import Credentials
+from exchangekit.ws import Control, ControlKind, Routed, Subscription
+from tests.adapters.binance._payloads import raw
+
+DEPTH = "bnbbtc@depth@100ms"
+
+
+def combined(stream: str, data: Any) -> str:
+    return json.dumps({"stream": stream, "data": data}, separators=(",", ":"))
+
+
+def depth_router(observe: Any = None) -> MarketRouter:
+    from exchangekit_binance.streams import _DEPTH
+
+    router = MarketRouter(observe)
+    router.register(DEPTH, _DEPTH)
+    return router
+
+
+# -- routing ------------------------------------------------------------------------------------
+
+
+def test_depth_frames_route_to_their_stream_with_the_final_update_id_as_dedupe_key() -> None:
+    frame = combined(DEPTH, json.loads(raw("spot_ws_depth_update")))
+    routed = depth_router().route(frame)
+    assert isinstance(routed, Routed)
+    assert routed.key == DEPTH and routed.dedupe_key == 160
+    delta = routed.payload
+    assert isinstance(delta, DepthDelta)
+    assert (delta.first_id, delta.last_id) == (157, 160)
+    assert list(delta.bids) == [("0.0024", "10")] and list(delta.asks) == [("0.0026", "100")]
+
+
+def test_observed_frames_decode_the_same_and_reach_the_observer_as_wire_events() -> None:
+    frame = combined(DEPTH, json.loads(raw("spot_ws_depth_update")))
+    seen: list[tuple[str, type, bytes]] = []
+    observed = depth_router(lambda *args: seen.append(args)).route(frame)
+    fast = depth_router().route(frame)
+    assert isinstance(observed, Routed) and isinstance(fast, Routed)
+    assert observed.payload == fast.payload
+    ((key, schema, body),) = seen
+    assert (key, schema) == ("ws depthUpdate", s.DepthUpdateEvent)
+    assert json.loads(body) == json.loads(raw("spot_ws_depth_update"))
+
+
+def test_frames_of_streams_nobody_asked_for_are_ignored() -> None:
+    frame = combined("ethbtc@depth@100ms", json.loads(raw("spot_ws_depth_update")))
+    assert depth_router().route(frame) is None
+
+
+def test_subscribe_requests_are_batched_and_their_answers_acknowledge_them() -> None:
+    router = depth_router()
+    subscriptions = [Subscription(f"s{i}@trade") for i in range(3)]
+    (frame,) = router.subscribe_message(subscriptions)
+    request = json.loads(frame)
+    assert request["method"] == "SUBSCRIBE" and request["params"] == [
+        "s0@trade",
+        "s1@trade",
+        "s2@trade",
+    ]
+    ack = router.route(json.dumps({"result": None, "id": request["id"]}))
+    assert ack == Control(ControlKind.ACK, None)
+
+
+def test_a_refused_subscription_rejects_its_stream() -> None:
+    router = depth_router()
+    (frame,) = router.subscribe_message([Subscription(DEPTH)])
+    request_id = json.loads(frame)["id"]
+    answer = {"error": {"code": 2, "msg": "Invalid request"}, "id": request_id}
+    control = router.route(json.dumps(answer))
+    assert isinstance(control, Control)
+    assert control.kind is ControlKind.REJECTED and control.key == DEPTH
+
+
+# -- the book: bursts coalesced, and still gap-checked ---------------------------------------------
+
+PRICES = [f"{100 + i}.00" for i in range(10)]
+
+
+@st.composite
+def delta_chains(draw: st.DrawFn, futures: bool) -> tuple[list[DepthDelta], list[int]]:
+    """A chain of deltas continuing a snapshot at 100 (some replayed), cut into bursts."""
+    deltas: list[DepthDelta] = []
+    last = 100
+    for _ in range(draw(st.integers(1, 40))):
+        if deltas and draw(st.integers(0, 3)) == 0:  # a quarter of the time
+            deltas.append(draw(st.sampled_from(deltas)))  # a replay: already in the book
+            continue
+        step = draw(st.integers(1, 3))
+        side = st.lists(st.tuples(st.sampled_from(PRICES), st.sampled_from(["0", "1", "2.5"])))
+        bids = [(p, q) for p, q in draw(side) if p < "105"]
+        asks = [(p, q) for p, q in draw(side) if p >= "105"]
+        deltas.append(
+            DepthDelta(
+                bids=bids, asks=asks, first_id=last + 1, last_id=last + step,
+                prev_id=last if futures else None,
+            )
+        )  # fmt: skip
+        last += step
+    cuts = sorted(draw(st.lists(st.integers(0, len(deltas)), max_size=6)))
+    return deltas, cuts
+
+
+def _live_sync(futures: bool) -> BookSync:
+    async def never(symbol: str) -> BookSnapshot:
+        raise AssertionError("no snapshot should be needed")
+
+    rule = BinanceFuturesRule() if futures else BinanceSpotRule()
+    sync = BookSync(LocalBook("X"), rule, fetch_snapshot=never, resync_on_crossed=False)
+    snapshot = BookSnapshot(bids=[("101.00", "1")], asks=[("106.00", "1")], sequence=100)
+    sync.on_snapshot(snapshot)
+    return sync
+
+
+@pytest.mark.parametrize("futures", [False, True])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_coalesced_bursts_build_exactly_the_book_one_by_one_would(futures: bool, data: Any) -> None:
+    deltas, cuts = data.draw(delta_chains(futures))
+    one_by_one, coalesced = _live_sync(futures), _live_sync(futures)
+    view = BookView(coalesced, futures=futures)
+    for delta in deltas:
+        one_by_one.on_delta(delta)
+    for start, end in zip([0, *cuts], [*cuts, len(deltas)], strict=True):
+        if end > start:
+            view.on_deltas(deltas[start:end])
+    assert coalesced.is_live and one_by_one.is_live
+    assert coalesced.top() == one_by_one.top()
+    assert view.applied == len(deltas)
+
+
+def test_a_gap_inside_a_burst_still_invalidates_the_book() -> None:
+    events: list[BookEvent] = []
+
+    async def run() -> None:
+        async def snapshot(symbol: str) -> BookSnapshot:
+            await asyncio.Event().wait()  # never answers: the book stays invalid
+            raise AssertionError
+
+        sync = BookSync(
+            LocalBook("X"), BinanceSpotRule(), fetch_snapshot=snapshot, on_event=events.append
+        )
+        sync.on_snapshot(BookSnapshot(bids=[("1", "1")], asks=[("2", "1")], sequence=10))
+        burst = [
+            DepthDelta(bids=[("1", "2")], first_id=11, last_id=12),
+            DepthDelta(bids=[("1", "3")], first_id=13, last_id=14),
+            DepthDelta(bids=[("1", "4")], first_id=20, last_id=21),  # 15..19 never came
+        ]
+        BookView(sync, futures=False).on_deltas(burst)
+        assert not sync.is_live
+        await sync.close()
+
+    asyncio.run(run())
+    assert [e.kind for e in events] == [BookEventKind.RESYNCED, BookEventKind.GAP]
+    assert events[-1].sequence == 14  # both deltas before the gap were applied
+
+
+def test_only_runs_that_continue_the_book_are_merged() -> None:
+    deltas = [
+        DepthDelta(bids=[("1", "1")], first_id=5, last_id=8),  # already in the book
+        DepthDelta(bids=[("1", "2")], first_id=11, last_id=12),
+        DepthDelta(bids=[("1", "3")], first_id=13, last_id=14),
+        DepthDelta(bids=[("1", "4")], first_id=20, last_id=21),  # a gap: passed on alone
+    ]
+    out = list(_coalesced(deltas, 10, futures=False))
+    assert [(d.first_id, d.last_id) for d in out] == [(5, 8), (11, 14), (20, 21)]
+    assert list(out[1].bids) == [("1", "3")]
+
+
+# -- fan-out ------------------------------------------------------------------------------------
+
+
+async def test_a_slow_reader_loses_the_oldest_items_not_the_newest() -> None:
+    inbox: Inbox[int] = Inbox(limit=3)
+    for item in range(5):
+        inbox.put(item)
+    inbox.end()
+    assert [item async for item in inbox] == [2, 3, 4]
+    assert inbox.dropped == 2
+
+
+async def test_an_inbox_ended_with_an_error_raises_it_after_the_items() -> None:
+    inbox: Inbox[int] = Inbox()
+    inbox.put(1)
+    inbox.end(RuntimeError("session failed"))
+    assert await inbox.get() == 1
+    with pytest.raises(RuntimeError, match="session failed"):
+        await inbox.get()
+
+
+# -- user data: the wire rules -------------------------------------------------------------------
+
+KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+
+
+def user_stream(market: Literal["spot", "usdm"], **extra: Any) -> UserStream:
+    async def symbols() -> SymbolMap:
+        return SymbolMap([("ETH/BTC", "ETHBTC")])
+
+    async def unused(*args: Any) -> Any:
+        raise AssertionError("not used here")
+
+    ctx = StreamContext(
+        exchange="binance" if market == "spot" else "binanceusdm",
+        market=market,
+        stream_root="wss://fstream.example",
+        ws_api_url="wss://ws-api.example/ws-api/v3",
+        clock=SystemClock(),
+        limiter=Limiter(),
+        lifetime_s=3600.0,
+        stale_after_s=None,
+        observe=None,
+        events=EventBus(),
+        spawn=lambda coro: coro.close(),
+        symbol_map=symbols,
+        book_snapshot=unused,
+        credentials=Credentials(KEY, SECRET),
+        server_now_ms=lambda: 1_649_729_878_532,
+        **extra,
+    )
+    return UserStream(ctx)
+
+
+def test_spot_subscription_is_signed_with_the_websocket_api_rule() -> None:
+    (frame,) = user_stream("spot")._subscribe_frames([Subscription(USER_KEY)])
+    request = json.loads(frame)
+    assert request["method"] == "userDataStream.subscribe.signature"
+    params = request["params"]
+    assert set(params) == {"apiKey", "timestamp", "signature"}
+    assert params["timestamp"] == 1_649_729_878_532
+    # BSD web-socket-api.md: the same key and timestamp sign session.logon's payload.
+    assert params["signature"] == "1cf54395b336b0a9727ef27d5d98987962bc47aca6e13fe978612d0adee066ed"
+    assert params["signature"] == ws_signature(
+        SECRET, {"apiKey": KEY, "timestamp": params["timestamp"]}
+    )
+
+
+def test_spot_events_are_unwrapped_and_keyed_by_their_content() -> None:
+    stream = user_stream("spot")
+    frame = raw("ws_api_event").decode()
+    first, again = stream._route_api(frame), stream._route_api(frame)
+    assert isinstance(first, Routed) and isinstance(again, Routed)
+    assert first.key == USER_KEY and isinstance(first.payload, s.OutboundAccountPosition)
+    assert first.dedupe_key == again.dedupe_key  # the other connection's copy is dropped
+
+
+def test_spot_subscription_answers_ack_reject_or_retry() -> None:
+    stream = user_stream("spot")
+    ok = stream._route_api(json.dumps({"id": 1, "status": 200, "result": {"subscriptionId": 0}}))
+    assert ok == Control(ControlKind.ACK, USER_KEY)
+    already = {"id": 2, "status": 400, "error": {"code": -2035, "msg": "already active"}}
+    assert stream._route_api(json.dumps(already)) == Control(ControlKind.ACK, USER_KEY)
+    bad_key = {"id": 3, "status": 401, "error": {"code": -2015, "msg": "Invalid API-key"}}
+    refused = stream._route_api(json.dumps(bad_key))
+    assert isinstance(refused, Control) and refused.kind is ControlKind.REJECTED
+    late = {"id": 4, "status": 400, "error": {"code": -1021, "msg": "Timestamp outside"}}
+    retried = stream._route_api(json.dumps(late))
+    assert isinstance(retried, Control) and retried.kind is ControlKind.ERROR
+
+
+def test_spot_events_no_unified_stream_carries_are_ignored() -> None:
+    frame = {"subscriptionId": 0, "event": json.loads(raw("spot_ws_balance_update"))}
+    assert user_stream("spot")._route_api(json.dumps(frame)) is None
+
+
+async def test_futures_private_url_carries_a_fresh_listen_key_and_the_events() -> None:
+    keys = iter(["key-1", "key-2"])
+
+    async def listen_key() -> str:
+        return next(keys)
+
+    stream = user_stream("usdm", listen_key=listen_key)
+    first, second = await stream._private_url(), await stream._private_url()
+    assert first == (
+        "wss://fstream.example/private/ws?listenKey=key-1&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"
+    )
+    assert "listenKey=key-2" in second
+
+
+def test_futures_order_updates_map_to_an_order_and_a_fill() -> None:
+    stream = user_stream("usdm")
+    stream._symbols = SymbolMap([("BTC/USDT:USDT", "BTCUSDT")])
+    routed = stream._route_private(raw("usdm_ws_order_trade_update_trade").decode())
+    assert isinstance(routed, Routed)
+    update = stream._map(routed.payload)
+    assert update is not None and len(update.orders) == 1 and len(update.fills) == 1
+    assert update.fills[0].quantity > Decimal(0)
+
+
+def test_listen_key_expiry_starts_the_stream_over() -> None:
+    stream = user_stream("usdm")
+    assert stream._route_private(raw("usdm_ws_listen_key_expired").decode()) is None
+    assert stream._restart_requested
+
+
+def test_user_update_structs_are_frozen_values() -> None:
+    from exchangekit_binance.user_stream import UserUpdate
+
+    with pytest.raises(AttributeError):
+        UserUpdate().orders = ()  # type: ignore[misc,unused-ignore]
+    assert msgspec.structs.asdict(UserUpdate()) == {
+        "orders": (), "fills": (), "balances": (), "positions": ()
+    }  # fmt: skip
