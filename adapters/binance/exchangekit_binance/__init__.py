@@ -15,15 +15,18 @@ The layers, each usable alone: :mod:`~exchangekit_binance.signing`,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exchangekit_binance.client import BinanceClient
 
 __all__ = ["create", "create_usdm"]
 
 
-def create(**config: Any) -> Any:
+def create(**config: Any) -> BinanceClient:
     """Entry point ``binance``: a :class:`~exchangekit_binance.client.BinanceClient`.
 
-    Keywords are those of :class:`~exchangekit_binance.client.BinanceConfig`: ``api_key``,
+    Keywords are those of :class:`~exchangekit_binance.config.BinanceConfig`: ``api_key``,
     ``api_secret``, ``testnet``, ``market`` (``"spot"`` or ``"usdm"``), ``base_url``,
     ``stream_url``, ``ws_api_url``, ``recv_window_ms``, ``clock``, ``limiter``,
     ``payload_observer``, ``timeouts``, ``max_connection_lifetime_s``...
@@ -34,6 +37,6 @@ def create(**config: Any) -> Any:
     return BinanceClient(BinanceConfig(**config))
 
 
-def create_usdm(**config: Any) -> Any:
+def create_usdm(**config: Any) -> BinanceClient:
     """Entry point ``binanceusdm``: the same client on USDⓈ-M futures."""
     return create(**{**config, "market": "usdm"})

@@ -28,7 +28,8 @@ from exchangekit.book import (
     BookSync,
     LocalBook,
 )
-from exchangekit.clock import SystemClock
+from exchangekit.clock import ManualClock, SystemClock
+from exchangekit.errors import AuthenticationError
 from exchangekit.ratelimit import Limiter
 from exchangekit.transport import Credentials
 from exchangekit.ws import Control, ControlKind, Routed, Subscription
@@ -238,7 +239,7 @@ def user_stream(market: Literal["spot", "usdm"], **extra: Any) -> UserStream:
         market=market,
         stream_root="wss://fstream.example",
         ws_api_url="wss://ws-api.example/ws-api/v3",
-        clock=SystemClock(),
+        clock=extra.pop("clock", SystemClock()),
         limiter=Limiter(),
         lifetime_s=3600.0,
         stale_after_s=None,
@@ -334,3 +335,24 @@ def test_user_update_structs_are_frozen_values() -> None:
     assert msgspec.structs.asdict(UserUpdate()) == {
         "orders": (), "fills": (), "balances": (), "positions": ()
     }  # fmt: skip
+
+
+async def test_listen_key_is_kept_alive_and_a_refused_keepalive_starts_over() -> None:
+    clock = ManualClock()
+    calls: list[float] = []
+
+    async def keep_alive() -> None:
+        calls.append(clock.monotonic())
+        if len(calls) == 2:
+            raise AuthenticationError("This listenKey does not exist.", code=-1125)
+
+    stream = user_stream("usdm", keep_alive=keep_alive, keepalive_s=1800.0, clock=clock)
+    task = asyncio.ensure_future(stream._keep_alive())
+    await clock.advance(0)  # the loop is now asleep until the first keepalive
+    await clock.advance(1800)
+    assert calls == [1800] and not stream._restart_requested
+    await clock.advance(1800)
+    assert calls == [1800, 3600] and stream._restart_requested
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
