@@ -13,6 +13,10 @@ from exchangekit.testing.drift import DriftRecorder
 _DRIFT = DriftRecorder()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "wire: runs only on adapters served over the wire")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("exchangekit contract suite")
     group.addoption(
@@ -42,6 +46,9 @@ def _adapters(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "venue" in metafunc.fixturenames:
         adapters = _adapters(metafunc.config)
+        if metafunc.definition.get_closest_marker("wire") is not None:
+            # Checks of what crosses the wire (headers): adapters served by an emulator only.
+            adapters = [a for a in adapters if a != "paper"]
         if "faulty" in metafunc.fixturenames:
             # Fault plans act on the wire: only adapters served by an emulator get them.
             params = [(a, True) for a in adapters if a != "paper"]

@@ -29,10 +29,10 @@ async def test_positions_parse_or_are_honestly_unsupported(venue: Venue) -> None
         assert p.side in (PositionSide.LONG, PositionSide.SHORT)
 
 
+@pytest.mark.wire
 async def test_rate_limit_usage_is_read_from_the_exchange(venue: Venue) -> None:
     usage_of = getattr(venue.client, "rate_limit_usage", None)
-    if venue.server is None:
-        pytest.skip("in-process adapter: no HTTP rate-limit headers to read")
+    assert venue.server is not None
     assert usage_of is not None, "adapters served over HTTP expose rate_limit_usage()"
     await venue.client.get_ticker(venue.symbol)
     await venue.client.get_order_book(venue.symbol, 20)
@@ -41,3 +41,8 @@ async def test_rate_limit_usage_is_read_from_the_exchange(venue: Venue) -> None:
     assert any(u.used > 0 for u in usage.values())
     for u in usage.values():
         assert u.used >= 0 and u.remaining <= u.limit
+    # What the client believes matches what the exchange reported in its headers.
+    reported = {pool.name: venue.server.quota.usage(pool) for pool in venue.server.dialect.pools()}
+    for name, used in reported.items():
+        if name in usage and used:
+            assert usage[name].used >= used

@@ -34,12 +34,16 @@ class RenameFirstField:
 
 
 @pytest.mark.parametrize("adapter", available_emulators())
-async def test_renamed_field_is_named_with_its_endpoint_in_the_report(adapter: str, tmp_path: Path) -> None:
+async def test_renamed_field_is_named_with_its_endpoint_in_the_report(
+    adapter: str, tmp_path: Path
+) -> None:
     spec = load_emulator(adapter)
     mutate = RenameFirstField()
     recorder = DriftRecorder()
     async with EmulatorServer(spec.create_dialect(seed=2), mutate_json=mutate) as server:
-        client = exchangekit.connect(spec.adapter, **spec.client_config(server), payload_observer=recorder.observe)
+        client = exchangekit.connect(
+            spec.adapter, **spec.client_config(server), payload_observer=recorder.observe
+        )
         async with client:
             await client.load_instruments()
             mutate.armed = True
