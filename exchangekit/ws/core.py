@@ -17,7 +17,7 @@ from exchangekit.ratelimit.spec import Cost, Priority, RateLimiter
 from exchangekit.ws._wait import wait_first
 from exchangekit.ws.connection import WsConnection, open_socket
 from exchangekit.ws.errors import SubscriptionRejected
-from exchangekit.ws.events import EventHub, EventKind
+from exchangekit.ws.events import PLANNED_CLOSE, EventHub, EventKind
 from exchangekit.ws.rotation import Rotator
 from exchangekit.ws.staleness import StaleWatch
 from exchangekit.ws.stream import SubscriptionStream
@@ -99,11 +99,11 @@ class SessionCore:
         if tasks:
             await asyncio.wait(tasks)
         for conn in list(self.conns):
-            await conn.aclose("session closed")
+            await conn.aclose(PLANNED_CLOSE)
         self.conns.clear()
         if self.active is not None:
             number, self.active = self.active.number, None
-            self.events.emit(EventKind.DISCONNECTED, detail="session closed", connection=number)
+            self.events.emit(EventKind.DISCONNECTED, detail=PLANNED_CLOSE, connection=number)
         for stream in list(self.streams.values()):
             stream.end(self.failure)
         self.streams.clear()

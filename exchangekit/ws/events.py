@@ -38,6 +38,8 @@ class EventKind(StrEnum):
 
 
 _WARN = frozenset({EventKind.STALE, EventKind.GAP, EventKind.ERROR, EventKind.DISCONNECTED})
+PLANNED_CLOSE = "session closed"
+"""The ``detail`` of the disconnect a session reports when it is closed on purpose."""
 
 
 class SessionEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -168,8 +170,10 @@ class EventHub:
             delay_s=delay_s,
             connection=connection,
         )
+        # A disconnect the session itself asked for (close) is routine, not a warning.
+        planned = kind is EventKind.DISCONNECTED and detail == PLANNED_CLOSE
         log.log(
-            logging.WARNING if kind in _WARN else logging.INFO,
+            logging.WARNING if kind in _WARN and not planned else logging.INFO,
             "%s ws %s%s%s",
             self._venue,
             kind.value,
