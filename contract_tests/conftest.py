@@ -90,6 +90,18 @@ async def venue(
         assert not failures, "schema drift: " + "; ".join(failures)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if config.getoption("--target") != "testnet":
+        return
+    # One line per exchange, rather than one per skipped test.
+    for adapter in _adapters(config):
+        if testnet_credentials(adapter) is None:
+            names = credential_env(adapter)
+            terminalreporter.write_line(
+                f"testnet {adapter}: every test skipped: set {names['api_key']} and {names['api_secret']}"
+            )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     directory = session.config.getoption("--drift-report", default="")
     if directory and _DRIFT.payloads_seen:
