@@ -1,0 +1,784 @@
+"""Pure mappers: Bybit V5 wire structs -> unified models, unified requests -> Bybit params.
+
+No I/O, no clock, no globals: the symbol map and anything time-dependent (``now_ms``) are
+passed in. Every function raises :class:`~exchangekit.errors.MappingError` (with the path of
+the bad field) on data it cannot map; none leaks ``KeyError``, ``TypeError``,
+``IndexError`` or ``decimal.InvalidOperation``. Decoding bytes into the structs of
+:mod:`exchangekit_bybit.schemas` is the caller's first step (``exchangekit.mapping.decoder``),
+after :func:`exchangekit_bybit.errors.classify` has ruled out a non-zero ``retCode``.
+
+Mapping choices (each also stated where it is made):
+
+- ``New``, ``Created``, ``Untriggered``, ``Triggered``, ``Active`` -> ``open``;
+  ``Cancelled``, ``PartiallyFilledCanceled`` and ``Deactivated`` (a conditional cancelled
+  before it triggered) -> ``cancelled``; a cancelled order keeps its filled quantity.
+- Bybit's ``orderType`` is only ``Market`` or ``Limit``; a trigger price makes it a stop or
+  a take-profit, told apart by ``stopOrderType`` or else by side and ``triggerDirection``.
+- ``PostOnly`` -> ``gtc`` + ``post_only``; ``RPI`` (maker-only) likewise. Market orders
+  report no time in force.
+- Empty or zero prices (``""``, ``"0"``, ``"0.00"``: Bybit's "not set") map to ``None``.
+- Spot symbols and linear symbols share ids (``BTCUSDT`` is both): one :class:`SymbolMap`
+  per market, as the client keeps one per category.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from exchangekit.errors import MappingError, NotSupported
+from exchangekit.models import (
+    Balance,
+    Candle,
+    Fill,
+    Instrument,
+    MarginMode,
+    MarketKind,
+    Order,
+    OrderBook,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionSide,
+    Side,
+    Ticker,
+    TimeInForce,
+)
+from exchangekit_bybit import schemas as s
+
+__all__ = [
+    "INTERVALS",
+    "SymbolMap",
+    "balances",
+    "cancel_all_params",
+    "cancel_params",
+    "candles",
+    "encode_client_order_id",
+    "fill",
+    "fills",
+    "instruments",
+    "kline_params",
+    "leverage_params",
+    "order",
+    "order_book",
+    "order_params",
+    "orders",
+    "position",
+    "positions",
+    "query_params",
+    "server_time_ms",
+    "ticker",
+]
+
+EXCHANGE = "bybit"
+ZERO = Decimal(0)
+Category = Literal["spot", "linear"]
+
+INTERVALS: dict[str, str] = {
+    "1m": "1",
+    "3m": "3",
+    "5m": "5",
+    "15m": "15",
+    "30m": "30",
+    "1h": "60",
+    "2h": "120",
+    "4h": "240",
+    "6h": "360",
+    "12h": "720",
+    "1d": "D",
+    "1w": "W",
+    "1M": "M",
+}
+"""Unified interval -> Bybit kline interval (BYD market/kline.mdx)."""
+_INTERVAL_MS = {
+    "1m": 60_000,
+    "3m": 180_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": 3_600_000,
+    "2h": 7_200_000,
+    "4h": 14_400_000,
+    "6h": 21_600_000,
+    "12h": 43_200_000,
+    "1d": 86_400_000,
+    "1w": 604_800_000,
+}
+
+
+def _fail(message: str, path: str, raw: Any) -> MappingError:
+    return MappingError(message, path=path, raw=raw, exchange=EXCHANGE)
+
+
+def _dec(value: str, path: str, raw: Any) -> Decimal:
+    """A required decimal from a Bybit string."""
+    try:
+        result = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise _fail(f"expected a decimal string, got {value!r}", path, raw) from None
+    if not result.is_finite():
+        raise _fail(f"expected a finite decimal, got {value!r}", path, raw)
+    return result
+
+
+def _opt(value: str, path: str, raw: Any) -> Decimal | None:
+    """An optional decimal: ``""`` is ``None``; other values must parse."""
+    return _dec(value, path, raw) if value != "" else None
+
+
+def _price(value: str, path: str, raw: Any) -> Decimal | None:
+    """A price where ``""`` and zero both mean "not set"."""
+    result = _opt(value, path, raw)
+    return result if result else None
+
+
+def _ms(value: str, path: str, raw: Any) -> int:
+    """A timestamp written as a string of digits (``"1684738540559"``)."""
+    if not (value.isascii() and value.isdigit()):
+        raise _fail(f"expected epoch milliseconds, got {value!r}", path, raw)
+    return int(value)
+
+
+def _opt_ms(value: str, path: str, raw: Any) -> int | None:
+    return _ms(value, path, raw) if value not in ("", "0") else None
+
+
+# -- symbols -------------------------------------------------------------------------------
+
+
+class SymbolMap:
+    """Unified symbol <-> Bybit id for one market (spot and linear each have their own).
+
+    Built from the market's instruments and passed to every mapper that meets a symbol.
+    It also remembers each symbol's settle coin: linear executions leave ``feeCurrency``
+    empty, and the fee is paid in the settle coin.
+    """
+
+    __slots__ = ("_settle", "_to_exchange", "to_unified")
+
+    def __init__(
+        self, pairs: Iterable[tuple[str, str]] = (), *, settle: dict[str, str] | None = None
+    ):
+        """``pairs`` are ``(unified, exchange_id)``; ``settle`` maps exchange id -> coin."""
+        self.to_unified: dict[str, str] = {}
+        """Bybit id -> unified symbol (read it; build a new map to change it)."""
+        self._to_exchange: dict[str, str] = {}
+        self._settle = dict(settle or {})
+        for unified, exchange_id in pairs:
+            self.to_unified[exchange_id] = unified
+            self._to_exchange[unified] = exchange_id
+
+    @classmethod
+    def from_instruments(cls, instruments: Iterable[Instrument]) -> SymbolMap:
+        """The map of these instruments."""
+        items = list(instruments)
+        return cls(
+            ((i.symbol, i.exchange_symbol) for i in items),
+            settle={i.exchange_symbol: i.settle for i in items if i.settle},
+        )
+
+    def unified(self, exchange_id: str, *, path: str = "$.symbol", raw: Any = None) -> str:
+        """The unified symbol of a Bybit id; ``MappingError`` if the id is unknown."""
+        symbol = self.to_unified.get(exchange_id)
+        if symbol is None:
+            raise _fail(f"unknown Bybit symbol {exchange_id!r} (reload instruments?)", path, raw)
+        return symbol
+
+    def exchange(self, unified: str) -> str:
+        """The Bybit id of a unified symbol; ``NotSupported`` if this market lacks it."""
+        exchange_id = self._to_exchange.get(unified)
+        if exchange_id is None:
+            raise NotSupported(f"{unified} is not a known symbol on this market", exchange=EXCHANGE)
+        return exchange_id
+
+    def settle(self, exchange_id: str) -> str | None:
+        """The settle coin of a derivatives symbol (``None`` on spot)."""
+        return self._settle.get(exchange_id)
+
+    def __contains__(self, unified: object) -> bool:
+        return unified in self._to_exchange
+
+    def __len__(self) -> int:
+        return len(self._to_exchange)
+
+
+# -- enumerations --------------------------------------------------------------------------
+
+_STATUS: dict[str, OrderStatus] = {
+    "Created": OrderStatus.OPEN,  # accepted, not yet in the engine: acknowledged, so open
+    "New": OrderStatus.OPEN,
+    "PartiallyFilled": OrderStatus.PARTIALLY_FILLED,
+    "Untriggered": OrderStatus.OPEN,  # conditional order waiting for its trigger
+    "Triggered": OrderStatus.OPEN,  # transient: Untriggered -> Triggered -> New
+    "Active": OrderStatus.OPEN,
+    "Filled": OrderStatus.FILLED,
+    "Cancelled": OrderStatus.CANCELLED,  # derivatives: may carry an executed quantity
+    "PartiallyFilledCanceled": OrderStatus.CANCELLED,  # spot: partly filled, rest cancelled
+    "Rejected": OrderStatus.REJECTED,
+    "Deactivated": OrderStatus.CANCELLED,  # conditional / TP-SL / OCO cancelled before trigger
+}
+_SIDE = {"Buy": Side.BUY, "Sell": Side.SELL}
+_SIDE_OUT = {Side.BUY: "Buy", Side.SELL: "Sell"}
+_TIF: dict[str, tuple[TimeInForce, bool]] = {
+    "GTC": (TimeInForce.GTC, False),
+    "IOC": (TimeInForce.IOC, False),
+    "FOK": (TimeInForce.FOK, False),
+    "PostOnly": (TimeInForce.GTC, True),
+    "RPI": (TimeInForce.GTC, True),  # retail-price-improvement orders are maker-only
+}
+_TAKE_PROFIT_STOP_TYPES = frozenset({"TakeProfit", "PartialTakeProfit"})
+_STOP_STOP_TYPES = frozenset({"StopLoss", "PartialStopLoss", "TrailingStop"})
+
+
+def _is_take_profit(raw: s.Order) -> bool:
+    if raw.stopOrderType in _TAKE_PROFIT_STOP_TYPES:
+        return True
+    if raw.stopOrderType in _STOP_STOP_TYPES:
+        return False
+    # triggerDirection 1 = triggers when the price rises, 2 = when it falls (BYD enum.mdx).
+    # A buy that triggers on a fall (or a sell on a rise) takes profit; the rest are stops.
+    return (raw.side == "Buy" and raw.triggerDirection == 2) or (
+        raw.side == "Sell" and raw.triggerDirection == 1
+    )
+
+
+def _order_type(raw: s.Order, trigger: Decimal | None) -> OrderType:
+    limit = raw.orderType == "Limit"
+    if trigger is None:
+        return OrderType.LIMIT if limit else OrderType.MARKET
+    if _is_take_profit(raw):
+        return OrderType.TAKE_PROFIT_LIMIT if limit else OrderType.TAKE_PROFIT_MARKET
+    return OrderType.STOP_LIMIT if limit else OrderType.STOP_MARKET
+
+
+# -- instruments ---------------------------------------------------------------------------
+
+
+def _spot_instrument(raw: s.Instrument, path: str) -> Instrument:
+    lot = raw.lotSizeFilter
+    if lot.basePrecision is None:
+        raise _fail("lotSizeFilter.basePrecision is missing", f"{path}.lotSizeFilter", raw)
+    # minOrderQty/maxOrderQty are deprecated on spot ("no longer checked"): the minimum is
+    # the value minOrderAmt (BYD market/instrument.mdx).
+    return Instrument(
+        symbol=f"{raw.baseCoin}/{raw.quoteCoin}",
+        exchange_symbol=raw.symbol,
+        base=raw.baseCoin,
+        quote=raw.quoteCoin,
+        kind=MarketKind.SPOT,
+        tick_size=raw.priceFilter.tickSize,
+        step_size=lot.basePrecision,
+        min_notional=lot.minOrderAmt or ZERO,
+        max_notional=lot.maxOrderAmt or None,
+        max_quantity=lot.maxLimitOrderQty or lot.maxOrderQty or None,
+        market_max_quantity=lot.maxMarketOrderQty or None,
+        active=raw.status == "Trading",
+    )
+
+
+def _linear_instrument(raw: s.Instrument, path: str) -> Instrument | None:
+    if raw.contractType != "LinearPerpetual":
+        return None  # dated futures (LinearFutures) are out of this adapter's scope for now
+    lot = raw.lotSizeFilter
+    if lot.qtyStep is None:
+        raise _fail("lotSizeFilter.qtyStep is missing", f"{path}.lotSizeFilter", raw)
+    if not raw.settleCoin:
+        raise _fail("a linear contract needs its settleCoin", f"{path}.settleCoin", raw)
+    return Instrument(
+        symbol=f"{raw.baseCoin}/{raw.quoteCoin}:{raw.settleCoin}",
+        exchange_symbol=raw.symbol,
+        base=raw.baseCoin,
+        quote=raw.quoteCoin,
+        settle=raw.settleCoin,
+        kind=MarketKind.PERPETUAL,
+        tick_size=raw.priceFilter.tickSize,
+        step_size=lot.qtyStep,
+        min_quantity=lot.minOrderQty or ZERO,
+        max_quantity=lot.maxOrderQty or None,
+        min_notional=lot.minNotionalValue or ZERO,
+        min_price=raw.priceFilter.minPrice or None,
+        max_price=raw.priceFilter.maxPrice or None,
+        market_max_quantity=lot.maxMktOrderQty or None,
+        active=raw.status == "Trading",
+    )
+
+
+def instruments(result: s.InstrumentList) -> list[Instrument]:
+    """``/v5/market/instruments-info`` -> instruments (spot pairs or linear perpetuals).
+
+    The kind follows ``result.category``; linear contracts other than ``LinearPerpetual``
+    (dated ``LinearFutures``) are left out rather than guessed.
+    """
+    out: list[Instrument] = []
+    if result.category == "spot":
+        for index, raw in enumerate(result.list):
+            out.append(_spot_instrument(raw, f"$.result.list[{index}]"))
+        return out
+    if result.category != "linear":
+        raise _fail(f"category {result.category!r} is not supported", "$.result.category", result)
+    for index, raw in enumerate(result.list):
+        inst = _linear_instrument(raw, f"$.result.list[{index}]")
+        if inst is not None:
+            out.append(inst)
+    return out
+
+
+# -- market data ---------------------------------------------------------------------------
+
+
+def server_time_ms(envelope: s.Envelope[s.ServerTime]) -> int:
+    """Server time in ms from ``/v5/market/time`` (``timeNano`` / 10**6)."""
+    return _ms(envelope.result.timeNano, "$.result.timeNano", envelope) // 1_000_000
+
+
+def ticker(raw: s.Ticker, symbols: SymbolMap, *, timestamp_ms: int, path: str = "$") -> Ticker:
+    """A ``/v5/market/tickers`` row -> :class:`Ticker`.
+
+    Rows carry no time of their own: ``timestamp_ms`` is the envelope's ``time``. ``open``
+    is ``prevPrice24h`` (the price 24 h ago), ``quote_volume`` is ``turnover24h``.
+    """
+    return Ticker(
+        symbol=symbols.unified(raw.symbol, path=f"{path}.symbol", raw=raw),
+        bid=_price(raw.bid1Price, f"{path}.bid1Price", raw),
+        bid_size=_opt(raw.bid1Size, f"{path}.bid1Size", raw),
+        ask=_price(raw.ask1Price, f"{path}.ask1Price", raw),
+        ask_size=_opt(raw.ask1Size, f"{path}.ask1Size", raw),
+        last=raw.lastPrice,
+        open=raw.prevPrice24h,
+        high=raw.highPrice24h,
+        low=raw.lowPrice24h,
+        volume=raw.volume24h,
+        quote_volume=raw.turnover24h,
+        timestamp_ms=timestamp_ms,
+    )
+
+
+def candles(result: s.KlineResult, symbol: str, interval: str, *, now_ms: int) -> list[Candle]:
+    """Kline rows -> candles, **oldest first** (Bybit sends newest first).
+
+    A row is closed when its interval has ended by ``now_ms``; for ``1M`` (months differ in
+    length) only the newest row is taken as open.
+    """
+    span = _INTERVAL_MS.get(interval)
+    rows = result.list
+    out: list[Candle] = []
+    last = len(rows) - 1
+    for index in range(last, -1, -1):
+        r = rows[index]
+        open_ms = _ms(r.startTime, f"$.result.list[{index}][0]", result)
+        close_ms = open_ms + span if span is not None else None
+        closed = close_ms <= now_ms if close_ms is not None else index != 0
+        out.append(
+            Candle(
+                symbol=symbol,
+                interval=interval,
+                open_ms=open_ms,
+                open=r.open,
+                high=r.high,
+                low=r.low,
+                close=r.close,
+                volume=r.volume,
+                quote_volume=r.turnover,
+                closed=closed,
+                close_ms=close_ms,
+            )
+        )
+    return out
+
+
+def order_book(
+    raw: s.OrderBookResult, symbols: SymbolMap, *, received_ms: int | None = None
+) -> OrderBook:
+    """``/v5/market/orderbook`` -> :class:`OrderBook` (``sequence`` = ``u``).
+
+    Bybit sends bids best-first (descending) and asks best-first (ascending).
+    """
+    return OrderBook(
+        symbol=symbols.unified(raw.s, path="$.result.s", raw=raw),
+        bids=raw.b,
+        asks=raw.a,
+        sequence=raw.u,
+        timestamp_ms=raw.ts,
+        received_ms=received_ms,
+    )
+
+
+# -- orders --------------------------------------------------------------------------------
+
+
+def order(raw: s.Order, symbols: SymbolMap, *, path: str = "$") -> Order:
+    """A ``/v5/order/realtime`` or ``/v5/order/history`` row -> :class:`Order`."""
+    status = _STATUS[raw.orderStatus]
+    quantity = raw.qty
+    filled = raw.cumExecQty
+    trigger = _price(raw.triggerPrice, f"{path}.triggerPrice", raw)
+    otype = _order_type(raw, trigger)
+    tif: TimeInForce | None
+    tif, post_only = _TIF[raw.timeInForce]
+    if not otype.has_limit_price:
+        tif, post_only = None, False
+    leaves = _opt(raw.leavesQty, f"{path}.leavesQty", raw)
+    if status.is_terminal:
+        remaining = ZERO
+    elif leaves is not None:
+        remaining = leaves
+    else:
+        remaining = max(quantity - filled, ZERO)
+    average = _price(raw.avgPrice, f"{path}.avgPrice", raw)
+    return Order(
+        symbol=symbols.unified(raw.symbol, path=f"{path}.symbol", raw=raw),
+        order_id=raw.orderId,
+        client_order_id=raw.orderLinkId or None,
+        side=_SIDE[raw.side],
+        type=otype,
+        status=status,
+        quantity=quantity,
+        filled_quantity=filled,
+        remaining_quantity=remaining,
+        price=_price(raw.price, f"{path}.price", raw) if otype.has_limit_price else None,
+        average_fill_price=average if filled else None,
+        stop_price=trigger,
+        time_in_force=tif,
+        reduce_only=raw.reduceOnly,
+        post_only=post_only,
+        created_ms=_ms(raw.createdTime, f"{path}.createdTime", raw),
+        updated_ms=_ms(raw.updatedTime, f"{path}.updatedTime", raw),
+    )
+
+
+def orders(result: s.OrderList, symbols: SymbolMap) -> list[Order]:
+    """Every row of an order list, in Bybit's order (newest first)."""
+    return [
+        order(row, symbols, path=f"$.result.list[{index}]") for index, row in enumerate(result.list)
+    ]
+
+
+_TRADE_EXEC_TYPES = frozenset({"Trade", "BustTrade", "AdlTrade", "BlockTrade", "MovePosition"})
+"""Execution types that are fills; ``Funding``, ``Settle``, ``Delivery`` move money but are
+not executions of an order."""
+
+
+def fill(raw: s.Execution, symbols: SymbolMap, *, path: str = "$") -> Fill:
+    """A ``/v5/execution/list`` row -> :class:`Fill`.
+
+    The fee asset is ``feeCurrency`` when Bybit fills it in (spot), else the symbol's settle
+    coin (linear, where the example leaves it empty).
+    """
+    fee_asset = raw.feeCurrency or symbols.settle(raw.symbol)
+    return Fill(
+        symbol=symbols.unified(raw.symbol, path=f"{path}.symbol", raw=raw),
+        trade_id=raw.execId,
+        order_id=raw.orderId,
+        client_order_id=raw.orderLinkId or None,
+        side=_SIDE[raw.side],
+        price=raw.execPrice,
+        quantity=raw.execQty,
+        fee=_opt(raw.execFee, f"{path}.execFee", raw) or ZERO,
+        fee_asset=fee_asset or None,
+        is_maker=raw.isMaker,
+        timestamp_ms=_ms(raw.execTime, f"{path}.execTime", raw),
+    )
+
+
+def fills(result: s.ExecutionList, symbols: SymbolMap) -> list[Fill]:
+    """The trade executions of a list (funding and settlement rows are skipped)."""
+    return [
+        fill(row, symbols, path=f"$.result.list[{index}]")
+        for index, row in enumerate(result.list)
+        if row.execType in _TRADE_EXEC_TYPES
+    ]
+
+
+# -- balances and positions ----------------------------------------------------------------
+
+
+def balances(result: s.WalletBalance, *, include_zero: bool = False) -> list[Balance]:
+    """Unified-account coins -> balances.
+
+    ``total`` is ``walletBalance``; ``locked`` is what open orders and positions hold
+    (``locked`` for spot orders + ``totalOrderIM`` + ``totalPositionIM``, capped at the
+    total); ``free`` is the rest. Empty strings count as zero. Zero rows are skipped unless
+    ``include_zero``.
+    """
+    out: list[Balance] = []
+    for a_index, account in enumerate(result.list):
+        for c_index, coin in enumerate(account.coin):
+            path = f"$.result.list[{a_index}].coin[{c_index}]"
+            total = coin.walletBalance
+            held = ZERO
+            for name in ("locked", "totalOrderIM", "totalPositionIM"):
+                held += _opt(getattr(coin, name), f"{path}.{name}", coin) or ZERO
+            locked = min(max(held, ZERO), max(total, ZERO))
+            if not include_zero and not total and not locked:
+                continue
+            out.append(Balance(asset=coin.coin, free=total - locked, locked=locked, total=total))
+    return out
+
+
+_POSITION_SIDE = {"Buy": PositionSide.LONG, "Sell": PositionSide.SHORT}
+
+
+def position(raw: s.Position, symbols: SymbolMap, *, path: str = "$") -> Position:
+    """A ``/v5/position/list`` row -> :class:`Position` (quantity = ``size``).
+
+    ``side`` is Buy/Sell for an open position (one-way or hedge slot 1/2); an empty one-way
+    position reads ``""`` or ``"None"`` and maps to ``both``. ``tradeMode`` 1 is isolated
+    margin, 0 cross.
+    """
+    side = _POSITION_SIDE.get(raw.side, PositionSide.BOTH)
+    updated = _opt_ms(raw.updatedTime, f"{path}.updatedTime", raw)
+    return Position(
+        symbol=symbols.unified(raw.symbol, path=f"{path}.symbol", raw=raw),
+        side=side,
+        quantity=raw.size,
+        entry_price=_price(raw.avgPrice, f"{path}.avgPrice", raw),
+        mark_price=_price(raw.markPrice, f"{path}.markPrice", raw),
+        unrealized_pnl=_opt(raw.unrealisedPnl, f"{path}.unrealisedPnl", raw),
+        realized_pnl=_opt(raw.cumRealisedPnl, f"{path}.cumRealisedPnl", raw),
+        leverage=_price(raw.leverage, f"{path}.leverage", raw),
+        liquidation_price=_price(raw.liqPrice, f"{path}.liqPrice", raw),
+        margin_mode=MarginMode.ISOLATED if raw.tradeMode == 1 else MarginMode.CROSS,
+        timestamp_ms=updated,
+    )
+
+
+def positions(
+    result: s.PositionList, symbols: SymbolMap, *, include_flat: bool = False
+) -> list[Position]:
+    """Every row mapped; flat rows skipped by default."""
+    out = []
+    for index, row in enumerate(result.list):
+        if include_flat or row.size:
+            out.append(position(row, symbols, path=f"$.result.list[{index}]"))
+    return out
+
+
+# -- requests ------------------------------------------------------------------------------
+
+_VALID_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
+
+
+def encode_client_order_id(client_order_id: str) -> str:
+    """The ``orderLinkId`` for a unified client order id, deterministically.
+
+    Ids already in ``[A-Za-z0-9_-]{1,36}`` (Bybit's rule, and every id
+    :func:`exchangekit.new_client_order_id` makes) pass unchanged. Any other id becomes
+    ``ek-`` + the first 32 hex digits of its SHA-256 (35 characters), so the same request
+    always carries the same exchange id, and orders read back carry this encoded form.
+    """
+    if _VALID_CLIENT_ID.match(client_order_id):
+        return client_order_id
+    return "ek-" + hashlib.sha256(client_order_id.encode()).hexdigest()[:32]
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as Bybit accepts it: a string in plain notation, never an exponent."""
+    return format(value, "f")
+
+
+def _refuse(request: OrderRequest, reason: str) -> NotSupported:
+    return NotSupported(
+        f"Bybit cannot express this order: {reason}",
+        exchange=EXCHANGE,
+        client_order_id=request.client_order_id,
+    )
+
+
+def _trigger_direction(request: OrderRequest) -> int:
+    # 1 = trigger when the price rises to triggerPrice, 2 = when it falls (BYD enum.mdx).
+    # A buy stop and a sell take-profit wait for a rise; the other two for a fall.
+    take_profit = request.type in (OrderType.TAKE_PROFIT_MARKET, OrderType.TAKE_PROFIT_LIMIT)
+    rises = (request.side is Side.BUY) != take_profit
+    return 1 if rises else 2
+
+
+def _position_idx(request: OrderRequest, hedge_mode: bool) -> int:
+    if not hedge_mode:
+        if request.position_side not in (None, PositionSide.BOTH):
+            raise _refuse(request, "long/short position sides need hedge mode")
+        return 0
+    # Hedge mode: 1 = the Buy (long) slot, 2 = the Sell (short) slot (BYD enum.mdx).
+    if request.position_side is PositionSide.LONG:
+        return 1
+    if request.position_side is PositionSide.SHORT:
+        return 2
+    raise _refuse(request, "hedge mode needs position_side long or short")
+
+
+def _time_in_force(request: OrderRequest) -> str | None:
+    tif = request.time_in_force
+    if not request.type.has_limit_price:
+        # Bybit turns market orders into IOC limit orders itself; FOK has no equivalent.
+        if tif is TimeInForce.FOK:
+            raise _refuse(request, f"{request.type.value} orders cannot be fill-or-kill")
+        return None
+    if request.post_only:
+        return "PostOnly"
+    if tif is TimeInForce.GTD:
+        raise _refuse(request, "gtd is not a Bybit time in force")
+    return (tif or TimeInForce.GTC).value.upper()
+
+
+def order_params(
+    request: OrderRequest, symbols: SymbolMap, *, category: Category, hedge_mode: bool = False
+) -> dict[str, Any]:
+    """An :class:`OrderRequest` as the JSON body of ``POST /v5/order/create``.
+
+    Values are strings and booleans as Bybit takes them; send with
+    :func:`exchangekit_bybit.signing.json_body`. Quantities are in base units everywhere:
+    spot market orders carry ``marketUnit=baseCoin`` because a spot market *buy* otherwise
+    reads ``qty`` in the quote coin (BYD create-order.mdx). Conditional orders carry
+    ``triggerPrice`` and, on linear, ``triggerDirection``; on spot, ``orderFilter=StopOrder``.
+    """
+    params: dict[str, Any] = {
+        "category": category,
+        "symbol": symbols.exchange(request.symbol),
+        "side": _SIDE_OUT[request.side],
+        "orderType": "Limit" if request.type.has_limit_price else "Market",
+        "qty": _plain(request.quantity),
+    }
+    if request.price is not None:
+        params["price"] = _plain(request.price)
+    tif = _time_in_force(request)
+    if tif is not None:
+        params["timeInForce"] = tif
+    if category == "spot":
+        if request.reduce_only:
+            raise _refuse(request, "spot has no reduce-only orders")
+        if request.position_side not in (None, PositionSide.BOTH):
+            raise _refuse(request, "spot has no position sides")
+        if not request.type.has_limit_price:
+            params["marketUnit"] = "baseCoin"
+        if request.type.is_conditional:
+            params["triggerPrice"] = _plain(request.stop_price or ZERO)
+            params["orderFilter"] = "StopOrder"
+    else:
+        params["positionIdx"] = _position_idx(request, hedge_mode)
+        if request.reduce_only:
+            params["reduceOnly"] = True
+        if request.type.is_conditional:
+            params["triggerPrice"] = _plain(request.stop_price or ZERO)
+            params["triggerDirection"] = _trigger_direction(request)
+    params["orderLinkId"] = encode_client_order_id(request.client_order_id or "")
+    return params
+
+
+def _by_id(
+    params: dict[str, Any], order_id: str | None, client_order_id: str | None
+) -> dict[str, Any]:
+    if order_id is None and client_order_id is None:
+        raise NotSupported("give order_id or client_order_id", exchange=EXCHANGE)
+    # orderId wins when both are sent (BYD cancel-order.mdx); send only what was given.
+    if order_id is not None:
+        params["orderId"] = order_id
+    if client_order_id is not None:
+        params["orderLinkId"] = encode_client_order_id(client_order_id)
+    return params
+
+
+def cancel_params(
+    symbol: str,
+    symbols: SymbolMap,
+    *,
+    category: Category,
+    order_id: str | None = None,
+    client_order_id: str | None = None,
+) -> dict[str, Any]:
+    """JSON body of ``POST /v5/order/cancel`` for one order."""
+    params: dict[str, Any] = {"category": category, "symbol": symbols.exchange(symbol)}
+    return _by_id(params, order_id, client_order_id)
+
+
+def query_params(
+    symbols: SymbolMap,
+    *,
+    category: Category,
+    symbol: str | None = None,
+    order_id: str | None = None,
+    client_order_id: str | None = None,
+    settle_coin: str | None = None,
+) -> dict[str, str]:
+    """Query params of ``GET /v5/order/realtime`` or ``/v5/order/history``.
+
+    Linear needs ``symbol``, ``baseCoin`` or ``settleCoin``: without a symbol, pass
+    ``settle_coin`` (``USDT``) to list every open linear order.
+    """
+    params: dict[str, str] = {"category": category}
+    if symbol is not None:
+        params["symbol"] = symbols.exchange(symbol)
+    elif category == "linear":
+        if settle_coin is None:
+            raise NotSupported(
+                "linear order queries need a symbol or a settle coin", exchange=EXCHANGE
+            )
+        params["settleCoin"] = settle_coin
+    if order_id is not None:
+        params["orderId"] = order_id
+    if client_order_id is not None:
+        params["orderLinkId"] = encode_client_order_id(client_order_id)
+    return params
+
+
+def cancel_all_params(
+    symbols: SymbolMap,
+    *,
+    category: Category,
+    symbol: str | None = None,
+    settle_coin: str | None = None,
+) -> dict[str, Any]:
+    """JSON body of ``POST /v5/order/cancel-all`` (linear needs a symbol or settle coin)."""
+    params: dict[str, Any] = {"category": category}
+    if symbol is not None:
+        params["symbol"] = symbols.exchange(symbol)
+    elif category == "linear":
+        if settle_coin is None:
+            raise NotSupported(
+                "linear cancel-all needs a symbol or a settle coin", exchange=EXCHANGE
+            )
+        params["settleCoin"] = settle_coin
+    return params
+
+
+def kline_params(
+    symbol: str,
+    interval: str,
+    symbols: SymbolMap,
+    *,
+    category: Category,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    limit: int | None = None,
+) -> dict[str, str]:
+    """Query params of ``GET /v5/market/kline`` (limit 1-1000, Bybit's default 200)."""
+    wire = INTERVALS.get(interval)
+    if wire is None:
+        raise NotSupported(
+            f"interval {interval!r} is not one of {sorted(INTERVALS)}", exchange=EXCHANGE
+        )
+    params: dict[str, str] = {
+        "category": category,
+        "symbol": symbols.exchange(symbol),
+        "interval": wire,
+    }
+    if start_ms is not None:
+        params["start"] = str(start_ms)
+    if end_ms is not None:
+        params["end"] = str(end_ms)
+    if limit is not None:
+        params["limit"] = str(limit)
+    return params
+
+
+def leverage_params(symbol: str, leverage: Decimal | int, symbols: SymbolMap) -> dict[str, Any]:
+    """JSON body of ``POST /v5/position/set-leverage`` (same leverage both ways)."""
+    value = _plain(Decimal(leverage))
+    return {
+        "category": "linear",
+        "symbol": symbols.exchange(symbol),
+        "buyLeverage": value,
+        "sellLeverage": value,
+    }
