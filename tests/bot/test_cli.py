@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from decimal import Decimal
 
 import pytest
 from exchangekit_bot.cli import main
 from exchangekit_bot.storage import SqliteStorage
 
+import exchangekit
+from exchangekit import OrderRequest, OrderType, Side
+from exchangekit.testing.registry import load_emulator
+from exchangekit.testing.server import EmulatorServer
 
-def test_paper_runs_end_to_end_and_prints_a_summary(tmp_path, capsys):
+PERP_TREND = """
+[exchange]
+adapter = "paper"
+
+[[strategies]]
+name = "trend"
+kind = "trend"
+symbol = "BTC/USDT:USDT"
+protective_stop_pct = "0.02"
+params = { fast = 8, slow = 21, notional = "1200", allow_short = true }
+
+[[strategies]]
+name = "quoter"
+kind = "quoter"
+symbol = "ETH/USDT"
+params = { notional = "150", spread_bps = "20", max_inventory_notional = "600" }
+"""
+
+
+def test_in_process_paper_runs_end_to_end_and_prints_a_summary(tmp_path, capsys):
     state = str(tmp_path / "paper.db")
     log = tmp_path / "bot.log"
-    code = main(["paper", "--virtual", "--minutes", "3", "--state", state, "--log-file", str(log)])
+    cfg = tmp_path / "perp.toml"
+    cfg.write_text(PERP_TREND)
+    code = main(
+        ["paper", "--config", str(cfg), "--virtual", "--minutes", "3", "--state", state,
+         "--log-file", str(log)]
+    )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
     for line in ("orders", "fills", "PnL", "max drawdown", "risk rejections", "incidents"):
@@ -31,10 +61,14 @@ def test_paper_runs_end_to_end_and_prints_a_summary(tmp_path, capsys):
 
 def test_one_decision_id_links_signal_risk_order_ack_and_fill(tmp_path):
     log = tmp_path / "bot.log"
+    cfg = tmp_path / "perp.toml"
+    cfg.write_text(PERP_TREND)
     assert (
         main(
             [
                 "paper",
+                "--config",
+                str(cfg),
                 "--virtual",
                 "--minutes",
                 "1",
@@ -85,7 +119,7 @@ def test_backtest_reads_recorded_candles(tmp_path, capsys):
 
 def test_live_refuses_without_credentials_with_a_clear_message(tmp_path, monkeypatch, capsys):
     cfg = tmp_path / "live.toml"
-    cfg.write_text('[exchange]\nadapter = "paper-but-live"\n')
+    cfg.write_text('[exchange]\nadapter = "paper-but-live"\nemulator = false\n')
     monkeypatch.delenv("EXCHANGEKIT_API_KEY", raising=False)
     monkeypatch.delenv("EXCHANGEKIT_API_SECRET", raising=False)
     assert main(["live", "--config", str(cfg), "--state", str(tmp_path / "s.db")]) == 2
@@ -93,11 +127,15 @@ def test_live_refuses_without_credentials_with_a_clear_message(tmp_path, monkeyp
     assert "EXCHANGEKIT_API_KEY" in err and "EXCHANGEKIT_API_SECRET" in err
 
 
-def test_live_refuses_the_simulated_adapter_and_unconfirmed_mainnet(tmp_path, capsys):
+def test_live_refuses_the_simulated_adapter_the_emulator_and_unconfirmed_mainnet(tmp_path, capsys):
     assert main(["live", "--state", str(tmp_path / "s.db")]) == 2
+    assert "emulator = true" in capsys.readouterr().err
+    cfg = tmp_path / "paper.toml"
+    cfg.write_text('[exchange]\nadapter = "paper"\n')
+    assert main(["live", "--config", str(cfg), "--state", str(tmp_path / "s.db")]) == 2
     assert "paper" in capsys.readouterr().err
     cfg = tmp_path / "main.toml"
-    cfg.write_text('[exchange]\nadapter = "binance"\ntestnet = false\n')
+    cfg.write_text('[exchange]\nadapter = "binance"\nemulator = false\ntestnet = false\n')
     assert main(["live", "--config", str(cfg), "--state", str(tmp_path / "s.db")]) == 2
     assert "--mainnet" in capsys.readouterr().err
 
@@ -113,7 +151,7 @@ def test_bad_config_is_refused_before_anything_starts(tmp_path, capsys):
 def test_config_prints_the_effective_settings(command, capsys):
     assert main([command]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["exchange"]["adapter"] == "paper"
+    assert data["exchange"]["adapter"] == "binance" and data["exchange"]["emulator"] is True
 
 
 def test_the_example_config_is_valid_and_matches_the_defaults():
@@ -123,3 +161,51 @@ def test_the_example_config_is_valid_and_matches_the_defaults():
 
     example = Path(__file__).parents[2] / "examples" / "reference_bot" / "config.example.toml"
     assert load_config(example) == BotConfig()
+
+
+def test_paper_trades_the_binance_emulator_through_the_real_adapter_by_default(tmp_path, capsys):
+    state = str(tmp_path / "paper.db")
+    log = tmp_path / "bot.log"
+    code = main(["paper", "--minutes", "0.1", "--state", state, "--log-file", str(log)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "binance wire emulator served" in out and "exchangekit-bot kill --state" in out
+    assert "[    6/6s]" in out and "exchange record" in out
+    store = SqliteStorage(state)
+    assert (store.get_value("emulator:url") or "").startswith("http://127.0.0.1:")
+    assert store.orders()  # it quoted on the emulator
+    store.close()
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    starting = next(e for e in events if e["event"] == "bot_starting")
+    assert starting["exchange"] == "binance" and starting["symbols"] == ["BTC/USDT", "ETH/USDT"]
+
+
+async def test_reconcile_and_kill_reach_the_emulator_from_another_process(tmp_path):
+    spec = load_emulator("binance")
+    dialect = spec.create_dialect(seed=5)
+    state = tmp_path / "state.db"
+    cfg = tmp_path / "ext.toml"
+    async with EmulatorServer(dialect) as server:
+        cfg.write_text(
+            f'[exchange]\nadapter = "binance"\nemulator_url = "{server.http_url}"\n'
+            f'[storage]\npath = "{state}"\n'
+        )
+        # First contact records the baselines: the account's 0.5 BTC and 5 ETH are not the bot's.
+        assert await asyncio.to_thread(main, ["reconcile", "--config", str(cfg)]) == 0
+        async with exchangekit.connect(spec.adapter, **spec.client_config(server)) as client:
+            await client.place_order(
+                OrderRequest(symbol="ETH/USDT", side=Side.BUY, type=OrderType.MARKET,
+                             quantity=Decimal("0.2"))
+            )  # fmt: skip
+            await client.place_order(
+                OrderRequest(symbol="BTC/USDT", side=Side.BUY, type=OrderType.LIMIT,
+                             quantity=Decimal("0.001"), price=Decimal(50000))
+            )  # fmt: skip
+        assert await asyncio.to_thread(main, ["kill", "--config", str(cfg)]) == 0
+        account = dialect.name
+        assert dialect.sim.open_orders(account) == []
+        held = {b.asset: b.total for b in dialect.sim.balances(account)}
+        assert held["ETH"] == Decimal(5) and held["BTC"] == Decimal("0.5")  # back to baseline
+    store = SqliteStorage(str(state))
+    assert store.pause_state().paused and store.pause_state().by == "kill-switch"
+    store.close()

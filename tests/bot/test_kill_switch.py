@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from exchangekit_bot.bot import Bot
 from exchangekit_bot.cli import main
-from exchangekit_bot.killswitch import kill, pause, priority_kwargs, resume
+from exchangekit_bot.killswitch import kill, pause, resume
 from exchangekit_bot.storage import SqliteStorage
 
 from exchangekit import OrderRequest, OrderType, Side
+from exchangekit.ratelimit.lane import effective_priority
+from exchangekit.ratelimit.spec import Priority
 
 D = Decimal
 
@@ -85,6 +87,8 @@ async def test_kill_cancels_every_order_and_flattens_every_position(paper, clock
     )
     assert len(await ex.get_open_orders()) == 3
     assert (await ex.get_positions())[0].quantity == D("0.02")
+    # The bot's first reconciliation found no ETH on the account: all of it is the bot's.
+    store.put_value("baseline:ETH/USDT", '{"quantity":"0","ts_ms":0,"fill_mark":0}')
 
     report = await kill(paper, store, clock, symbols=["BTC/USDT:USDT", "ETH/USDT"])
 
@@ -119,12 +123,31 @@ async def test_kill_waits_out_rate_limits_instead_of_giving_up(paper, clock, sto
     assert [r.reduce_only for r in paper.place_calls] == [True, True]  # retried once, reduce-only
 
 
-def test_priority_is_passed_only_to_adapters_that_take_it():
-    async def plain(request): ...
-    async def prioritized(request, *, priority=None): ...
+async def test_every_kill_switch_request_waits_in_the_kill_switch_lane(paper, clock, store):
+    lanes: list[Priority] = []
 
-    assert priority_kwargs(plain) == {}
-    assert set(priority_kwargs(prioritized)) == {"priority"}
+    class Recording:
+        def __getattr__(self, name):
+            inner = getattr(paper.inner, name)
+            if not callable(inner) or name.startswith("_") or name == "capabilities":
+                return inner
+
+            async def call(*args, **kwargs):
+                lanes.append(effective_priority(Priority.MARKET_DATA))
+                return await inner(*args, **kwargs)
+
+            return call
+
+        capabilities = paper.inner.capabilities
+
+    await paper.inner.place_order(
+        OrderRequest(
+            symbol="BTC/USDT:USDT", side=Side.BUY, type=OrderType.MARKET, quantity=D("0.01")
+        )
+    )
+    report = await kill(Recording(), store, clock, symbols=["BTC/USDT:USDT"])
+    assert report.clean and report.lane == "KILL_SWITCH"
+    assert lanes and set(lanes) == {Priority.KILL_SWITCH}
 
 
 def test_pause_and_resume_commands_share_the_state_file(state_path, capsys):
@@ -161,3 +184,16 @@ async def test_shadow_mode_decides_and_journals_but_never_sends(paper, clock, co
     decided = store.orders()
     assert decided and all(r.last_reason.startswith("shadow mode") for r in decided)
     assert all(r.send_started_ms is None for r in decided)
+
+
+async def test_spot_holdings_are_left_alone_where_the_bot_never_recorded_a_baseline(
+    paper, clock, store
+):
+    ex = paper.inner
+    await ex.place_order(
+        OrderRequest(symbol="ETH/USDT", side=Side.BUY, type=OrderType.MARKET, quantity=D("0.5"))
+    )
+    report = await kill(paper, store, clock, symbols=["ETH/USDT"])
+    assert report.clean and report.flatten_orders == []
+    eth = next(b for b in await ex.get_balances() if b.asset == "ETH")
+    assert eth.total and eth.total > D("0.49")

@@ -94,7 +94,7 @@ async def test_an_unknown_order_listed_open_is_applied_without_a_lookup(
 async def test_a_position_change_the_journal_cannot_explain_is_an_incident_after_two_checks(
     paper, clock, config, store
 ):
-    bot = Bot(config, paper, store, clock)
+    bot = Bot(only_trend(config), paper, store, clock)
     await bot.start()
     await paper.inner.place_order(
         OrderRequest(

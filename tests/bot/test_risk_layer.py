@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 from exchangekit_bot.config import RiskLimits
 from exchangekit_bot.intents import Intent, IntentKind, Purpose
 from exchangekit_bot.risk import ExchangeSnapshot, RiskContext, RiskEngine, assess_account
@@ -217,3 +218,28 @@ def test_daily_loss_and_drawdown_halt_and_unknown_equity_halts():
     assert assess_account(limits, equity=D(899), peak_equity=D(900), day_start_equity=D(1000)).halt
     assert assess_account(limits, equity=D(940), peak_equity=D(1000), day_start_equity=D(950)).halt
     assert assess_account(limits, equity=None, peak_equity=D(1), day_start_equity=D(1)).halt
+
+
+def test_orders_waiting_to_be_sent_count_toward_the_position_limit():
+    engine = RiskEngine(LIMITS)
+    waiting = RiskContext(now_ms=NOW, pending={PERP.symbol: {Side.BUY: D("0.02")}})
+    assert engine.check(intent(Side.BUY, D("0.02")), snapshot(), RiskContext(now_ms=NOW)).allowed
+    verdict = engine.check(intent(Side.BUY, D("0.02")), snapshot(), waiting)
+    assert not verdict.allowed and verdict.check == "position_limit"
+
+
+def test_spot_holdings_below_the_baseline_are_not_the_bots_to_sell():
+    engine = RiskEngine(LIMITS)
+    held = msgspec.structs.replace(snapshot(eth=D(5)), baselines={SPOT.symbol: D("4.5")})
+    assert held.position(SPOT.symbol) == D("0.5") and held.holding(SPOT.symbol) == D(5)
+    ctx = RiskContext(now_ms=NOW)
+    assert engine.check(intent(Side.SELL, D("0.5"), symbol=SPOT.symbol), held, ctx).allowed
+    verdict = engine.check(intent(Side.SELL, D("0.6"), symbol=SPOT.symbol), held, ctx)
+    assert not verdict.allowed and verdict.check == "side_vs_inventory"
+
+
+def test_equity_leaves_out_the_holdings_the_bot_did_not_build():
+    plain = snapshot(eth=D(5), usdt=D(1000))
+    based = msgspec.structs.replace(plain, baselines={SPOT.symbol: D(5)})
+    assert plain.equity() == D(1000) + 5 * MID[SPOT.symbol]
+    assert based.equity() == D(1000)

@@ -202,3 +202,43 @@ async def test_leverage_is_persisted_and_continues_after_a_restart(paper, clock,
     second = await keeper.update(TREND, PERP, drawdown=D("0.19"))
     assert second is not None and abs(second - first) <= 1  # stepped from the persisted value
     store.close()
+
+
+def churn(symbol: str, *, allow_short: bool) -> object:
+    return build_strategy(
+        StrategyConfig(
+            name="churn",
+            kind="churn",
+            symbol=symbol,
+            params={"notional": "120", "period_s": 2, "max_level": 3, "allow_short": allow_short},
+        ),
+        RegimeConfig(),
+    )
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_churn_targets_are_a_pure_function_of_the_period(period):
+    a, b = churn(PERP.symbol, allow_short=True), churn(PERP.symbol, allow_short=True)
+    assert a.level(period) == b.level(period) and -3 <= a.level(period) <= 3  # type: ignore[attr-defined]
+
+
+def test_churn_trades_toward_its_target_and_never_shorts_spot():
+    spot = churn(ETH.symbol, allow_short=False)
+    seen_sell = False
+    for period in range(40):
+        state = market([3000.0] * 5, ETH)
+        ts = period * 2000
+        state = MarketState(
+            symbol=ETH.symbol, interval="1m", now_ms=ts, instrument=ETH, candles=state.candles,
+            ticker=Ticker(symbol=ETH.symbol, bid=D(2999), ask=D(3001), last=D(3000), timestamp_ms=ts),
+        )  # fmt: skip
+        (intent,) = spot.decide(state, PositionState(symbol=ETH.symbol, quantity=D("0.04")))
+        target = spot.level(period) * D("0.04")  # type: ignore[attr-defined]
+        assert target >= 0
+        if intent.kind is IntentKind.HOLD:
+            assert target == D("0.04")
+        else:
+            signed = intent.quantity if intent.kind is IntentKind.BUY else -intent.quantity
+            assert D("0.04") + signed == target and intent.sequence == period
+            seen_sell |= intent.kind is IntentKind.SELL
+    assert seen_sell

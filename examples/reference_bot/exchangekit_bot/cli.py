@@ -1,4 +1,5 @@
-"""``exchangekit-bot``: backtest, paper, live, shadow, kill, pause, resume, status, config.
+"""``exchangekit-bot``: backtest, paper, live, shadow, kill, pause, resume, status, reconcile,
+config.
 
 Every command reads the same TOML config (``--config``, defaults built in) and, except
 backtest, the same state database (``--state`` or ``[storage] path``). Exit codes: 0 done,
@@ -9,30 +10,46 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+import exchangekit
 from exchangekit.clock import Clock, ManualClock, SystemClock
 from exchangekit_bot.bot import Bot, BotStartError, Mode
 from exchangekit_bot.config import BotConfig, ConfigError, load_config
 from exchangekit_bot.killswitch import kill, pause, resume
+from exchangekit_bot.modes.emulator import (
+    EMULATOR_URL_KEY,
+    EmulatorAddress,
+    EmulatorUnavailable,
+    emulator_client_options,
+    exchange_record_counts,
+    serve_emulator,
+)
 from exchangekit_bot.modes.exchange import (
     IN_PROCESS_ADAPTERS,
     CredentialsMissing,
     connect_exchange,
+    connect_from_outside,
+    uses_emulator,
 )
 from exchangekit_bot.modes.runner import Progress, run_bot
 from exchangekit_bot.modes.sim_clock import ScaledClock
 from exchangekit_bot.observability.logs import configure_logging
 from exchangekit_bot.observability.metrics import BotMetrics
+from exchangekit_bot.reconcile import ReconcileReport
 from exchangekit_bot.storage import open_storage
-from exchangekit_bot.summary import render_summary
+from exchangekit_bot.summary import RunSummary, render_summary
+
+if TYPE_CHECKING:
+    from exchangekit.testing.server import EmulatorServer
 
 __all__ = ["build_parser", "main"]
 
@@ -58,18 +75,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--candles", help="CSV or JSON-lines candle file instead of generated data")
     p.add_argument("--out", help="report directory (report.json, equity.png)")
 
-    p = sub.add_parser("paper", help="trade the in-process simulated exchange")
+    p = sub.add_parser(
+        "paper",
+        help="trade a simulated exchange: the adapter's wire emulator (default) or in-process",
+    )
     common(p)
-    p.add_argument("--minutes", type=float, default=5.0, help="simulated minutes (default 5)")
     p.add_argument(
-        "--speed", type=float, default=30.0, help="simulated seconds per real second (default 30)"
+        "--minutes",
+        type=float,
+        default=None,
+        help="run length: wall-clock minutes on the emulator (default 1), simulated minutes "
+        "in-process (default 5)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="market seed of the simulated exchange")
+    p.add_argument(
+        "--serve-port",
+        type=int,
+        default=None,
+        help="serve the emulator on this loopback port (default: [exchange] emulator_port, "
+        "0 = a free one) so `exchangekit-bot kill` can reach it from another shell",
+    )
+    p.add_argument(
+        "--inprocess",
+        action="store_true",
+        help='the in-process simulator instead of the emulator (same as adapter = "paper")',
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="in-process only: simulated seconds per real second (default 30)",
     )
     p.add_argument(
         "--virtual",
         action="store_true",
-        help="run on a virtual clock as fast as possible (deterministic)",
+        help="in-process only (implies --inprocess): a virtual clock, as fast as possible",
     )
-    p.add_argument("--seed", type=int, default=1, help="market seed of the paper exchange")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
     for name, text in (
@@ -98,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
 
     p = sub.add_parser("status", help="pause flag, open incidents, order counts")
+    common(p)
+
+    p = sub.add_parser(
+        "reconcile",
+        help="settle unknown orders, sync fills and compare the journal with the exchange",
+    )
     common(p)
 
     p = sub.add_parser("config", help="print the effective configuration as JSON")
@@ -135,11 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pause": _pause,
         "resume": _resume,
         "status": _status,
+        "reconcile": _reconcile,
         "config": _print_config,
     }[args.command]
     try:
         return handler(args, config)
-    except (CredentialsMissing, BotStartError) as exc:
+    except (CredentialsMissing, BotStartError, EmulatorUnavailable) as exc:
         print(f"exchangekit-bot: refusing to start: {exc}", file=sys.stderr)
         return 2
 
@@ -175,36 +223,61 @@ def _backtest(args: argparse.Namespace, config: BotConfig) -> int:
 
 
 def _paper(args: argparse.Namespace, config: BotConfig) -> int:
-    in_process = config.exchange.adapter in IN_PROCESS_ADAPTERS
-    state = args.state or config.storage.path
-    workdir = None
-    if in_process and not args.state:
-        # The in-process exchange is new every run, so yesterday's journal describes
-        # orders on an exchange that no longer exists: start from fresh state.
-        workdir = tempfile.mkdtemp(prefix="exchangekit-bot-paper-")
-        state = os.path.join(workdir, "state.db")
-    _logging(args, config, os.path.join(workdir or ".", "bot.log"))
-    virtual = args.virtual or args.speed <= 0
+    exchange = config.exchange
+    if args.inprocess or args.virtual or exchange.adapter in IN_PROCESS_ADAPTERS:
+        if exchange.adapter not in IN_PROCESS_ADAPTERS:
+            config = msgspec.structs.replace(
+                config, exchange=msgspec.structs.replace(exchange, adapter="paper")
+            )
+        return _paper_in_process(args, config)
+    if not exchange.emulator:
+        raise BotStartError(
+            f"paper trades a simulated exchange: set [exchange] emulator = true (the "
+            f'{exchange.adapter} wire emulator) or adapter = "paper", or pass --inprocess'
+        )
+    if args.speed is not None:
+        raise BotStartError(
+            "--speed applies to the in-process exchange only: the emulator's market runs on "
+            "wall-clock time (pass --inprocess to simulate faster)"
+        )
+    return _paper_on_emulator(args, config)
+
+
+def _fresh_state(args: argparse.Namespace, config: BotConfig, *, reuse: bool) -> str:
+    """The state file of a paper run. A new simulated exchange is born with every run, so
+    yesterday's journal describes orders on an exchange that no longer exists: unless asked
+    (``--state``) or ``reuse``, start from fresh state in a temporary directory."""
+    if args.state:
+        return str(args.state)
+    if reuse:
+        return config.storage.path
+    return os.path.join(tempfile.mkdtemp(prefix="exchangekit-bot-paper-"), "state.db")
+
+
+def _paper_in_process(args: argparse.Namespace, config: BotConfig) -> int:
+    state = _fresh_state(args, config, reuse=False)
+    _logging(args, config, os.path.join(os.path.dirname(state) or ".", "bot.log"))
+    minutes = 5.0 if args.minutes is None else args.minutes
+    speed = 30.0 if args.speed is None else args.speed
+    virtual = args.virtual or speed <= 0
     base: Clock = ManualClock() if virtual else SystemClock()
     start_ms = base.now_ms()
-    clock: Clock = base if virtual else ScaledClock(base, speed=args.speed, start_ms=start_ms)
-    extra: dict[str, Any] = {}
-    if in_process:
-        extra = {
-            "clock": base,
-            "speed": 1.0 if virtual else args.speed,
-            "start_ms": start_ms,
-            "seed": args.seed,
-        }
-        for key, value in PAPER_FEES.items():
-            if key not in config.exchange.options:
-                extra[key] = value
-    exchange = connect_exchange(config.exchange, require_credentials=not in_process, **extra)
+    clock: Clock = base if virtual else ScaledClock(base, speed=speed, start_ms=start_ms)
+    extra: dict[str, Any] = {
+        "clock": base,
+        "speed": 1.0 if virtual else speed,
+        "start_ms": start_ms,
+        "seed": 1 if args.seed is None else args.seed,
+    }
+    for key, value in PAPER_FEES.items():
+        if key not in config.exchange.options:
+            extra[key] = value
+    exchange = connect_exchange(config.exchange, require_credentials=False, **extra)
     store = open_storage(state)
-    total_s = args.minutes * 60
+    total_s = minutes * 60
     print(
-        f"paper: {config.exchange.adapter}, {args.minutes:g} simulated minutes, "
-        f"{'virtual clock' if virtual else f'x{args.speed:g} speed'}; state {state}"
+        f"paper: in-process simulated exchange, {minutes:g} simulated minutes, "
+        f"{'virtual clock' if virtual else f'x{speed:g} speed'}; state {state}"
     )
     bot = Bot(config, exchange, store, clock, mode=Mode.PAPER, metrics=_metrics(config))
     progress = None if args.quiet else Progress(sys.stdout, every_s=30.0, total_s=total_s)
@@ -222,6 +295,69 @@ def _paper(args: argparse.Namespace, config: BotConfig) -> int:
     return 1 if summary.paused else 0
 
 
+def _paper_on_emulator(args: argparse.Namespace, config: BotConfig) -> int:
+    cfg = config.exchange
+    external = cfg.emulator_url
+    state = _fresh_state(args, config, reuse=external is not None)
+    _logging(args, config, os.path.join(os.path.dirname(state) or ".", "bot.log"))
+    minutes = 1.0 if args.minutes is None else args.minutes
+    seed = cfg.emulator_seed if args.seed is None else args.seed
+    port = cfg.emulator_port if args.serve_port is None else args.serve_port
+    total_s = minutes * 60
+    store = open_storage(state)
+    clock = SystemClock()
+    progress = (
+        None
+        if args.quiet
+        else Progress(sys.stdout, every_s=min(30.0, max(total_s / 6, 5.0)), total_s=total_s)
+    )
+
+    async def go() -> tuple[RunSummary, dict[str, int] | None]:
+        async with contextlib.AsyncExitStack() as stack:
+            server = None
+            if external:
+                address: EmulatorAddress | EmulatorServer = EmulatorAddress(external)
+            else:
+                server = await stack.enter_async_context(
+                    serve_emulator(cfg.adapter, seed=seed, port=port)
+                )
+                address = server
+            store.put_value(EMULATOR_URL_KEY, address.http_url)
+            name, options = emulator_client_options(cfg, address)
+            exchange = exchangekit.connect(name, **options)
+            await stack.enter_async_context(exchange)
+            where = "running at" if external else f"served (seed {seed}) on"
+            print(
+                f"paper: {name} wire emulator {where} {address.http_url}; the real {name} "
+                f"adapter (REST, signing, rate limiter, WebSocket streams)\n"
+                f"       {minutes * 60:g} s of wall-clock time: the emulator's market runs on "
+                "the wall clock (no acceleration);\n"
+                "       its candle history is pre-generated, so the trend strategy decides "
+                "from the first tick\n"
+                f"state: {state}\n"
+                f"stop:  exchangekit-bot kill --state {state}   (from another shell)",
+                flush=True,
+            )
+            bot = Bot(config, exchange, store, clock, mode=Mode.PAPER, metrics=_metrics(config))
+            summary = await run_bot(bot, duration_s=total_s, progress=progress)
+            return summary, (exchange_record_counts(server) if server is not None else None)
+
+    try:
+        summary, counts = asyncio.run(go())
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+    print("\n" + render_summary(summary))
+    if counts is not None:
+        print(
+            f"exchange record   {counts['orders']} orders accepted, {counts['fills']} fills, "
+            f"{counts['refused']} refused (the emulator's own ground truth)"
+        )
+    return 1 if summary.paused else 0
+
+
 def _metrics(config: BotConfig) -> BotMetrics:
     metrics = BotMetrics()
     if config.observability.metrics_port:
@@ -231,17 +367,27 @@ def _metrics(config: BotConfig) -> BotMetrics:
 
 def _live(args: argparse.Namespace, config: BotConfig) -> int:
     shadow = args.command == "shadow"
-    in_process = config.exchange.adapter in IN_PROCESS_ADAPTERS
+    cfg = config.exchange
+    in_process = cfg.adapter in IN_PROCESS_ADAPTERS
     if not shadow and in_process:
         raise BotStartError(
-            f"live mode needs a real exchange adapter, not {config.exchange.adapter!r} "
+            f"live mode needs a real exchange adapter, not {cfg.adapter!r} "
             "(set [exchange] adapter); use `exchangekit-bot paper` for simulated trading"
         )
-    if not shadow and not config.exchange.testnet and not args.mainnet:
+    if uses_emulator(cfg) and not cfg.emulator_url:
+        raise BotStartError(
+            f"[exchange] emulator = true: `{args.command}` trades a real venue. Use "
+            "`exchangekit-bot paper` for the emulator, or set emulator = false (credentials "
+            "from the environment), or emulator_url to an emulator already serving"
+        )
+    if not shadow and not cfg.testnet and not args.mainnet and not uses_emulator(cfg):
         raise BotStartError("[exchange] testnet = false: pass --mainnet to trade real money")
     _logging(args, config, None)
-    exchange = connect_exchange(config.exchange, require_credentials=not in_process)
     store = open_storage(config.storage.path)
+    if in_process:
+        exchange = connect_exchange(cfg, require_credentials=False)
+    else:
+        exchange = connect_from_outside(cfg, store)
     bot = Bot(
         config,
         exchange,
@@ -286,7 +432,9 @@ def _kill(args: argparse.Namespace, config: BotConfig) -> int:
                 "inside the bot's process: stop that process to end its orders."
             )
             return 0
-        exchange = connect_exchange(config.exchange, require_credentials=True)
+        # The pause goes first, before anything that can fail (even finding the exchange).
+        pause(store, args.reason, by="kill-switch", ts_ms=clock.now_ms())
+        exchange = connect_from_outside(config.exchange, store)
 
         async def go() -> Any:
             async with exchange:
@@ -296,12 +444,15 @@ def _kill(args: argparse.Namespace, config: BotConfig) -> int:
                     clock,
                     symbols=[s.symbol for s in config.strategies],
                     reason=args.reason,
+                    bot_alive_within_s=config.observability.stall_after_s,
+                    wait_for_bot_s=config.observability.stall_after_s,
                 )
 
         report = asyncio.run(go())
     finally:
         store.close()
-    print(msgspec.json.format(msgspec.json.encode(report)).decode())
+    data = {"clean": report.clean, **msgspec.to_builtins(report)}
+    print(msgspec.json.format(msgspec.json.encode(data)).decode())
     return 0 if report.clean else 1
 
 
@@ -336,6 +487,40 @@ def _status(args: argparse.Namespace, config: BotConfig) -> int:
         print(f"incident #{incident.id}  {incident.kind}: {incident.detail}")
     store.close()
     return 0
+
+
+def _reconcile(args: argparse.Namespace, config: BotConfig) -> int:
+    """Start the bot's pipeline up to (not including) its strategies: settle every pending
+    or unknown order by lookup, sync fills, reconcile, and print what differs."""
+    _logging(args, config, None)
+    store = open_storage(config.storage.path)
+    if config.exchange.adapter in IN_PROCESS_ADAPTERS:
+        store.close()
+        raise BotStartError("the in-process exchange lives inside the paper process only")
+    exchange = connect_from_outside(config.exchange, store)
+
+    async def go() -> ReconcileReport:
+        async with exchange:
+            bot = Bot(config, exchange, store, SystemClock(), mode=Mode.LIVE)
+            await bot.start()
+            return await bot.reconciler.run(await bot.snapshot())
+
+    try:
+        report = asyncio.run(go())
+        counts: dict[str, int] = {}
+        for record in store.orders():
+            counts[record.status.value] = counts.get(record.status.value, 0) + 1
+        incidents = store.incidents(open_only=True)
+    finally:
+        store.close()
+    print("orders            " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))
+    for symbol, difference in report.position_differences.items():
+        print(f"position          {symbol}: exchange - journal = {difference}")
+    for text in report.applied:
+        print(f"applied           {text}")
+    for incident in incidents:
+        print(f"incident #{incident.id}  {incident.kind}: {incident.detail}")
+    return 1 if incidents or any(report.position_differences.values()) else 0
 
 
 def _print_config(args: argparse.Namespace, config: BotConfig) -> int:

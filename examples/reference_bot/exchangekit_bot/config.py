@@ -1,7 +1,9 @@
 """Bot configuration: one TOML file, every limit and choice in it, defaults for all of it.
 
-The exchange is chosen by ONE setting, ``[exchange] adapter`` (``"paper"`` today; the
-Binance emulator or a real venue later), and ``[exchange.options]`` goes to
+The exchange is chosen by ONE setting, ``[exchange] adapter`` (``"binance"`` by default),
+plus ``[exchange] emulator``: true (the default) makes ``paper`` serve a simulated exchange
+as that adapter's wire emulator on loopback, so the real adapter code path runs;
+``adapter = "paper"`` is the in-process simulator. ``[exchange.options]`` goes to
 ``exchangekit.connect`` unchanged. Money values are written as strings (``"0.01"``) so
 they parse as ``Decimal`` exactly; plain TOML numbers are accepted too.
 """
@@ -43,7 +45,19 @@ class _Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 class ExchangeConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which adapter to use and how to reach it. ``adapter`` is the one switch."""
 
-    adapter: str = "paper"
+    adapter: str = "binance"
+    emulator: bool = True
+    """Trade ``adapter``'s wire emulator (``exchangekit.testing.load_emulator(adapter)``):
+    ``paper`` serves it on loopback and connects through the real adapter. Any adapter that
+    registers an emulator plugs in by name. Ignored for ``adapter = "paper"``."""
+    emulator_port: int = 0
+    """Port ``paper`` serves the emulator on (0: a free one). The address is also written to
+    the state database, so ``exchangekit-bot kill --state ...`` finds it either way."""
+    emulator_url: str | None = None
+    """Use the emulator already serving at this address (``http://127.0.0.1:8765``) instead of
+    starting one: ``exchangekit emulate binance --port 8765``, the chaos tests."""
+    emulator_seed: int = 1
+    """Market seed of the emulator ``paper`` starts (``--seed``)."""
     options: dict[str, Any] = {}
     """Passed to ``exchangekit.connect(adapter, **options)`` unchanged."""
     api_key_env: str = "EXCHANGEKIT_API_KEY"
@@ -157,10 +171,13 @@ class ObservabilityConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fi
 class RunConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The loop: how often it decides and reconciles."""
 
-    tick_s: float = 5.0
+    tick_s: float = 2.0
     reconcile_every_s: float = 30.0
     candles_lookback: int = 120
     position_tolerance: Decimal = Decimal("0.000001")
+    follow_streams: bool = True
+    """Apply the private order and fill streams as they arrive (REST polls and
+    reconciliation still run: the streams are the fast path, not the truth)."""
 
 
 class BacktestConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -186,17 +203,21 @@ def _default_strategies() -> list[StrategyConfig]:
         StrategyConfig(
             name="trend",
             kind="trend",
-            symbol="BTC/USDT:USDT",
+            symbol="BTC/USDT",
             interval="1m",
-            params={"fast": 8, "slow": 21, "notional": "1200", "allow_short": True},
-            protective_stop_pct=Decimal("0.02"),
+            params={"fast": 8, "slow": 21, "notional": "1200"},
         ),
         StrategyConfig(
             name="quoter",
             kind="quoter",
             symbol="ETH/USDT",
             interval="1m",
-            params={"notional": "150", "spread_bps": "20", "max_inventory_notional": "600"},
+            params={
+                "notional": "150",
+                "spread_bps": "8",
+                "requote_bps": "4",
+                "max_inventory_notional": "600",
+            },
         ),
     ]
 

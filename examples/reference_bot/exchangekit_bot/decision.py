@@ -91,6 +91,7 @@ class DecisionRunner:
             if isinstance(market, MarketDataSkip):
                 self._skip(market.reason, strategy=strategy.name, detail=market.detail)
                 return snapshot
+            self.executor.supersede(strategy.name, strategy.symbol, decision_id)
             intents = strategy.decide(market, self._position(strategy, snapshot))
             for intent in intents:
                 log_event(

@@ -1,21 +1,26 @@
 """The kill switch: persistent pause, cancel everything, flatten every position.
 
 It needs only the adapter and the state store (for the pause flag and the spot
-baselines), never the running bot, so it works when the bot is stuck or gone. The pause is
-written FIRST, so a bot that is still running stops sending at its next check, even if
-everything after it fails.
+baselines), never the running bot, so it works when the bot is stuck or gone. The order:
 
-Rate limits: when the adapter's trading calls accept a ``priority`` keyword, the kill
-switch passes ``Priority.KILL_SWITCH`` so its requests go ahead of everything queued in the
-limiter. Otherwise a ``RateLimited`` answer (which proves nothing executed) is waited out
-and retried. Flattening orders on derivatives are reduce-only, so a retry after an unknown
-outcome can never overshoot into an opposite position; each round re-reads the positions
-from the exchange before sending anything.
+1. The pause is written FIRST, so a bot that is still running stops sending at its next
+   check, even if everything after it fails.
+2. Every open order is cancelled at once (resting orders are the fastest risk to remove).
+3. If a bot is alive (its heartbeat in the state store is recent), the kill switch waits,
+   up to ``wait_for_bot_s``, for the bot to acknowledge the pause: the bot writes the
+   acknowledgement at the start of a tick, when nothing it sent is in flight any more, so
+   no order of the bot can land after the flatten below.
+4. Rounds of cancel, flatten (fresh positions each round) and verify, until clean.
+
+Rate limits: everything runs inside ``priority_lane(Priority.KILL_SWITCH)``, so in a
+process whose limiter has a queue (a bot mid-burst), every request of the kill switch is
+served ahead of it. A ``RateLimited`` answer from the exchange (which proves nothing
+executed) is waited out and retried. Flattening orders on derivatives are reduce-only, so a
+retry after an unknown outcome can never overshoot into an opposite position.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 from decimal import Decimal
 from typing import Any
@@ -35,15 +40,20 @@ from exchangekit import (
     TransientError,
 )
 from exchangekit.clock import Clock
+from exchangekit.ratelimit.lane import priority_lane
 from exchangekit.ratelimit.spec import Priority
 from exchangekit_bot.observability.logs import log_event
 from exchangekit_bot.reconcile import REBASELINE_KEY, Baseline
 from exchangekit_bot.storage.base import Storage
 
-__all__ = ["KillReport", "kill", "pause", "priority_kwargs", "resume"]
+__all__ = ["HEARTBEAT_KEY", "PAUSE_SEEN_KEY", "KillReport", "kill", "pause", "resume"]
 
 logger = logging.getLogger("exchangekit_bot.kill")
 ZERO = Decimal(0)
+#: The bot's clock at its latest tick (state-store value).
+HEARTBEAT_KEY = "bot:heartbeat_ms"
+#: ``since_ms`` of the pause the bot has seen at the start of a tick (state-store value).
+PAUSE_SEEN_KEY = "bot:pause_seen_ms"
 
 
 class KillReport(msgspec.Struct, kw_only=True):
@@ -54,20 +64,14 @@ class KillReport(msgspec.Struct, kw_only=True):
     open_orders_left: int = 0
     positions_left: dict[str, str] = msgspec.field(default_factory=dict)
     errors: list[str] = msgspec.field(default_factory=list)
-    priority_used: bool = False
+    lane: str = Priority.KILL_SWITCH.name
+    """The limiter lane every request ran in."""
+    bot_stopped: bool | None = None
+    """The running bot acknowledged the pause (None: no bot was running)."""
 
     @property
     def clean(self) -> bool:
         return self.open_orders_left == 0 and not self.positions_left
-
-
-def priority_kwargs(method: Any) -> dict[str, Any]:
-    """``{"priority": Priority.KILL_SWITCH}`` if ``method`` accepts it, else ``{}``."""
-    try:
-        params = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {"priority": Priority.KILL_SWITCH} if "priority" in params else {}
 
 
 def pause(store: Storage, reason: str, *, by: str, ts_ms: int) -> None:
@@ -114,26 +118,31 @@ async def kill(
     reason: str = "kill switch",
     rounds: int = 3,
     attempts: int = 5,
+    bot_alive_within_s: float = 30.0,
+    wait_for_bot_s: float = 30.0,
 ) -> KillReport:
-    """Pause, cancel every open order, flatten every position; verify, up to ``rounds``.
+    """Pause, cancel every open order, wait for a running bot to stop sending, flatten
+    every position; verify, up to ``rounds``.
 
     ``symbols`` are the bot's symbols: spot holdings above their recorded baseline are sold
-    (holdings the bot did not build are left alone); every derivatives position on the
-    account is closed.
+    (holdings the bot did not build are left alone; without a baseline, all of them); every
+    derivatives position on the account is closed.
     """
     report = KillReport()
     pause(store, reason, by="kill-switch", ts_ms=clock.now_ms())
-    instruments = await _call(clock, attempts, exchange.load_instruments)
-    place_kw = priority_kwargs(exchange.place_order)
-    report.priority_used = bool(place_kw)
-    for round_no in range(1, rounds + 1):
+    paused_at = store.pause_state().since_ms
+    with priority_lane(Priority.KILL_SWITCH):
+        instruments = await _call(clock, attempts, exchange.load_instruments)
         await _cancel_everything(exchange, clock, symbols, attempts, report)
-        await _flatten(
-            exchange, store, clock, instruments, symbols, round_no, attempts, place_kw, report
+        report.bot_stopped = await _await_bot(
+            store, clock, paused_at, alive_within_s=bot_alive_within_s, timeout_s=wait_for_bot_s
         )
-        if await _verify(exchange, store, clock, instruments, symbols, attempts, report):
-            break
-        await clock.sleep(1.0)
+        for _ in range(rounds):
+            await _cancel_everything(exchange, clock, symbols, attempts, report)
+            await _flatten(exchange, store, clock, instruments, symbols, attempts, report)
+            if await _verify(exchange, store, clock, instruments, symbols, attempts, report):
+                break
+            await clock.sleep(1.0)
     log_event(
         logger,
         "kill_done" if report.clean else "kill_incomplete",
@@ -143,19 +152,40 @@ async def kill(
         open_orders_left=report.open_orders_left,
         positions_left=report.positions_left,
         errors=report.errors,
-        priority=report.priority_used,
+        bot_stopped=report.bot_stopped,
     )
     return report
+
+
+async def _await_bot(
+    store: Storage,
+    clock: Clock,
+    paused_at: int | None,
+    *,
+    alive_within_s: float,
+    timeout_s: float,
+) -> bool | None:
+    """Wait until a running bot acknowledges the pause; None if no bot is running."""
+    beat = store.get_value(HEARTBEAT_KEY)
+    if beat is None or clock.now_ms() - int(beat) > alive_within_s * 1000:
+        return None
+    started = clock.monotonic()
+    # Another process answers through the shared state file: there is nothing to await
+    # but the file itself, so it is read every 100 ms.
+    while store.get_value(PAUSE_SEEN_KEY) != str(paused_at):
+        if clock.monotonic() - started >= timeout_s:
+            log_event(logger, "bot_did_not_stop", level=logging.CRITICAL, waited_s=timeout_s)
+            return False
+        await clock.sleep(0.1)
+    log_event(logger, "bot_stopped", waited_s=round(clock.monotonic() - started, 3))
+    return True
 
 
 async def _cancel_everything(
     exchange: ExchangeClient, clock: Clock, symbols: list[str], attempts: int, report: KillReport
 ) -> None:
-    cancel_kw = priority_kwargs(exchange.cancel_all_orders)
     try:
-        report.cancelled += len(
-            await _call(clock, attempts, exchange.cancel_all_orders, None, **cancel_kw)
-        )
+        report.cancelled += len(await _call(clock, attempts, exchange.cancel_all_orders, None))
         return
     except NotSupported:
         pass  # some venues need a symbol
@@ -164,15 +194,19 @@ async def _cancel_everything(
     for symbol in symbols:
         try:
             report.cancelled += len(
-                await _call(clock, attempts, exchange.cancel_all_orders, symbol, **cancel_kw)
+                await _call(clock, attempts, exchange.cancel_all_orders, symbol)
             )
         except ExchangeError as exc:
             report.errors.append(f"cancel {symbol}: {exc}")
 
 
 def _spot_excess(store: Storage, instrument: Instrument, held: Decimal) -> Decimal:
+    """Spot holdings the bot built: above the baseline it recorded when it first ran. With
+    no baseline the bot never traded here, and none of the holdings are its to sell."""
     raw = store.get_value(f"baseline:{instrument.symbol}")
-    baseline = ZERO if raw is None else msgspec.json.decode(raw, type=Baseline).quantity
+    if raw is None:
+        return ZERO
+    baseline = msgspec.json.decode(raw, type=Baseline).quantity
     return instrument.floor_quantity(max(held - max(baseline, ZERO), ZERO), market=True)
 
 
@@ -182,31 +216,36 @@ async def _flatten(
     clock: Clock,
     instruments: dict[str, Instrument],
     symbols: list[str],
-    round_no: int,
     attempts: int,
-    place_kw: dict[str, Any],
     report: KillReport,
 ) -> None:
     orders: list[OrderRequest] = []
+    # Fresh ids every round: a retried round must not collide with an order of the last.
     stamp = f"{clock.now_ms():x}"
     if exchange.capabilities.positions:
-        for p in await _call(clock, attempts, exchange.get_positions):
+        positions = await _call(clock, attempts, exchange.get_positions)
+        open_sides: dict[str, set[PositionSide]] = {}
+        for p in positions:
+            if p.quantity > 0:
+                open_sides.setdefault(p.symbol, set()).add(p.side)
+        for p in positions:
             instrument = instruments.get(p.symbol)
             if p.quantity <= 0 or instrument is None:
                 continue
             side = Side.SELL if p.side is PositionSide.LONG or p.signed_quantity > 0 else Side.BUY
             qty = instrument.floor_quantity(p.quantity, market=True) or p.quantity
+            # A long and a short on one symbol at once can only be hedge mode: close each
+            # by its position side. Otherwise one-way mode (the bot's), reduce-only.
+            hedged = len(open_sides[p.symbol]) > 1 and exchange.capabilities.hedge_mode
             orders.append(
                 OrderRequest(
                     symbol=p.symbol,
                     side=side,
                     type=OrderType.MARKET,
                     quantity=qty,
-                    reduce_only=True,
-                    position_side=None
-                    if p.side is PositionSide.BOTH or not exchange.capabilities.hedge_mode
-                    else p.side,
-                    client_order_id=f"kill-{stamp}-{round_no}-{len(orders)}",
+                    reduce_only=not hedged,
+                    position_side=p.side if hedged else None,
+                    client_order_id=f"kill-{stamp}-{len(orders)}",
                 )
             )
     balances = {b.asset: b for b in await _call(clock, attempts, exchange.get_balances)}
@@ -223,12 +262,12 @@ async def _flatten(
                     side=Side.SELL,
                     type=OrderType.MARKET,
                     quantity=qty,
-                    client_order_id=f"kill-{stamp}-{round_no}-{len(orders)}",
+                    client_order_id=f"kill-{stamp}-{len(orders)}",
                 )
             )
     for request in orders:
         try:
-            order = await _call(clock, attempts, exchange.place_order, request, **place_kw)
+            order = await _call(clock, attempts, exchange.place_order, request)
             report.flatten_orders.append(
                 f"{request.symbol} {request.side.value} {request.quantity}: {order.status.value}"
             )

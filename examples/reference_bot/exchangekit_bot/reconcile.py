@@ -24,10 +24,12 @@ from decimal import Decimal
 
 import msgspec
 
-from exchangekit import OrderStatus
+from exchangekit import ExchangeError, Instrument, Order, OrderStatus
+from exchangekit_bot.crash import crash_point
 from exchangekit_bot.execution.client_ids import is_own_client_order_id
 from exchangekit_bot.execution.executor import Executor
 from exchangekit_bot.execution.fills import FillSync
+from exchangekit_bot.execution.journal import exchange_status
 from exchangekit_bot.execution.state_machine import Source
 from exchangekit_bot.incidents import IncidentDesk
 from exchangekit_bot.observability.logs import log_event
@@ -89,13 +91,15 @@ class Reconciler:
         """One full pass: orders, fills, then positions."""
         report = ReconcileReport()
         await self.executor.resolve_unknown()
-        self._open_orders(snapshot, report)
+        await self._open_orders(snapshot, report)
         await self.executor.poll(self.symbols)
+        crash_point("reconcile_orders")
         for symbol in self.symbols:
             for fill in await self.fill_sync.sync(symbol):
                 detail = f"fill {fill.trade_id} of unknown own order {fill.client_order_id}"
                 self.incidents.open("orphan_fill", detail)
                 report.incidents.append(detail)
+        crash_point("reconcile_fills")
         await self._positions(snapshot, report)
         log_event(
             logger,
@@ -106,7 +110,7 @@ class Reconciler:
         )
         return report
 
-    def _open_orders(self, snapshot: ExchangeSnapshot, report: ReconcileReport) -> None:
+    async def _open_orders(self, snapshot: ExchangeSnapshot, report: ReconcileReport) -> None:
         for order in snapshot.open_orders:
             cid = order.client_order_id
             if (
@@ -124,10 +128,31 @@ class Reconciler:
                 # Being listed open is the answer a lookup would give.
                 self.executor.apply_report(record, order, Source.LOOKUP, "found in open orders")
                 report.applied.append(f"{cid}: unknown -> listed open")
-            elif record.status.is_terminal:
+            elif record.status.is_terminal and not await self._closed_since(order):
                 detail = f"journal holds {cid} as {record.status.value}; exchange lists it open"
                 self.incidents.open("journal_conflict", detail)
                 report.incidents.append(detail)
+
+    async def _closed_since(self, listed: Order) -> bool:
+        """True when the exchange, asked again, no longer has ``listed`` open: the list was
+        read before a fill or cancel the journal has already recorded (from the stream)."""
+        try:
+            order = await self.executor.exchange.get_order(
+                listed.symbol, client_order_id=listed.client_order_id
+            )
+        except ExchangeError:
+            return False
+        return exchange_status(order).is_terminal
+
+    def spot_baselines(self, instruments: dict[str, Instrument]) -> dict[str, Decimal]:
+        """Baseline quantities of the spot symbols (holdings the bot did not build)."""
+        out: dict[str, Decimal] = {}
+        for symbol in self.symbols:
+            instrument = instruments.get(symbol)
+            base = self.baseline(symbol)
+            if instrument is not None and not instrument.kind.is_derivative and base is not None:
+                out[symbol] = base.quantity
+        return out
 
     def baseline(self, symbol: str) -> Baseline | None:
         raw = self.store.get_value(f"baseline:{symbol}")
@@ -146,10 +171,11 @@ class Reconciler:
         snapshot = await self.refresh()
         for symbol in symbols:
             base = Baseline(
-                quantity=snapshot.position(symbol), ts_ms=snapshot.fetched_ms, fill_mark=mark
+                quantity=snapshot.holding(symbol), ts_ms=snapshot.fetched_ms, fill_mark=mark
             )
             self.store.put_value(f"baseline:{symbol}", msgspec.json.encode(base).decode())
             self.store.put_value(f"mismatch:{symbol}", "0")
+            crash_point("baseline_recorded")
             log_event(logger, "baseline", symbol=symbol, quantity=base.quantity, fill_mark=mark)
 
     def expected_position(self, symbol: str, snapshot: ExchangeSnapshot) -> Decimal | None:
@@ -175,7 +201,7 @@ class Reconciler:
             expected = self.expected_position(symbol, snapshot)
             if expected is None:
                 continue
-            difference = snapshot.position(symbol) - expected
+            difference = snapshot.holding(symbol) - expected
             report.position_differences[symbol] = difference
             if self.metrics:
                 self.metrics.balance_difference.labels(symbol=symbol).set(float(difference))
@@ -190,13 +216,13 @@ class Reconciler:
                 "position_difference",
                 level=logging.WARNING,
                 symbol=symbol,
-                exchange=snapshot.position(symbol),
+                exchange=snapshot.holding(symbol),
                 expected=expected,
                 streak=streak,
             )
             if streak >= 2:
                 detail = (
-                    f"{symbol}: exchange position {snapshot.position(symbol)} vs "
+                    f"{symbol}: exchange position {snapshot.holding(symbol)} vs "
                     f"{expected} expected from the journal"
                 )
                 self.incidents.open("position_mismatch", detail, dedupe=f"{symbol}:")

@@ -16,11 +16,14 @@ The rules that keep money safe, in one place:
 * A ``TransientError`` proves nothing executed: the same request, with the same client
   order id, is re-sent up to ``transient_send_retries`` times, then given up.
 * Shadow mode journals and logs everything and sends nothing.
+* The outcome of a send is recorded only while the order is still ``pending``: if the
+  private stream reported the order first, the stream's (newer) report stands.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from exchangekit import (
     AuthenticationError,
@@ -40,6 +43,7 @@ from exchangekit import (
 )
 from exchangekit.clock import Clock
 from exchangekit_bot.config import ExecutionConfig
+from exchangekit_bot.crash import crash_point
 from exchangekit_bot.execution.journal import OrderJournal
 from exchangekit_bot.execution.planner import OrderPlan
 from exchangekit_bot.execution.slippage import guard_slippage
@@ -55,6 +59,7 @@ __all__ = ["Executor"]
 logger = logging.getLogger("exchangekit_bot.execution")
 S = OrderStatus
 _GUARDED = (Purpose.ENTRY, Purpose.EXIT)
+_SUPERSEDABLE = (Purpose.ENTRY, Purpose.EXIT, Purpose.QUOTE)
 
 
 class Executor:
@@ -96,6 +101,22 @@ class Executor:
             ):
                 record = await self._send(record)
             out.append(record)
+        return out
+
+    def supersede(self, strategy: str, symbol: str, decision_id: str) -> list[OrderRecord]:
+        """Give up the orders of ``strategy`` on ``symbol`` waiting for a re-send: a new
+        decision, made from fresh exchange state, replaces them. Every attempt at them ended
+        in an error proving nothing executed, so nothing is lost; sending them later, on
+        top of the new decision, would trade an intent that no longer holds."""
+        out = []
+        for record in self.journal.store.orders(statuses=(S.PENDING,), symbol=symbol):
+            if (
+                record.strategy == strategy
+                and record.send_started_ms is not None
+                and record.purpose in _SUPERSEDABLE
+            ):
+                with decision_scope(record.decision_id):
+                    out.append(self._give_up(record, f"superseded by decision {decision_id}"))
         return out
 
     async def send_due(self) -> None:
@@ -144,6 +165,7 @@ class Executor:
             send_attempts=record.send_attempts + 1,
             next_action_ms=None,
         )
+        crash_point("send_marked")
         request = self._request(record)
         log_event(
             logger,
@@ -161,25 +183,57 @@ class Executor:
             self.metrics.orders_sent.labels(purpose=record.purpose.value).inc()
         try:
             order = await self.exchange.place_order(request)
-        except DuplicateClientOrderId as exc:
+        except Exception as exc:
+            crash_point("send_failed")
+            return await self._send_failed(record, exc)
+        crash_point("sent")
+        record = self.apply_report(record, order, Source.ACK, "acknowledged")
+        crash_point("ack_recorded")
+        return record
+
+    async def _send_failed(self, record: OrderRecord, exc: Exception) -> OrderRecord:
+        if isinstance(exc, DuplicateClientOrderId):
             record = self._to_unknown(record, f"duplicate client order id, so it landed: {exc}")
+            if record.status is not S.UNKNOWN:
+                return record
             record = self.journal.update(record, confirmed_landed=True)
             return await self._lookup(record)
-        except OrderOutcomeUnknown as exc:
+        if isinstance(exc, OrderOutcomeUnknown):
             return self._to_unknown(record, f"outcome unknown: {exc}")
-        except OrderRejected as exc:
-            return self.journal.transition(record, S.REJECTED, Source.ACK, f"rejected: {exc}")
-        except TransientError as exc:
+        if isinstance(exc, OrderRejected):
+            return self._settle_send(record, S.REJECTED, f"rejected: {exc}")
+        if isinstance(exc, TransientError):
             return self._retry_or_give_up(record, exc)
-        except AuthenticationError as exc:
+        if isinstance(exc, AuthenticationError):
             self.incidents.open("authentication", str(exc))
-            return self.journal.transition(record, S.REJECTED, Source.ACK, f"auth refused: {exc}")
-        except NotSupported as exc:
-            return self.journal.transition(record, S.REJECTED, Source.ACK, f"not supported: {exc}")
-        except Exception as exc:
-            logger.exception("send failed unexpectedly; treating the outcome as unknown")
-            return self._to_unknown(record, f"unexpected {type(exc).__name__}: {exc}")
-        return self.apply_report(record, order, Source.ACK, "acknowledged")
+            return self._settle_send(record, S.REJECTED, f"auth refused: {exc}")
+        if isinstance(exc, NotSupported):
+            return self._settle_send(record, S.REJECTED, f"not supported: {exc}")
+        logger.error("send failed unexpectedly; treating the outcome as unknown", exc_info=exc)
+        return self._to_unknown(record, f"unexpected {type(exc).__name__}: {exc}")
+
+    def _settle_send(
+        self,
+        record: OrderRecord,
+        status: OrderStatus,
+        reason: str,
+        *,
+        source: Source = Source.ACK,
+        **changes: Any,
+    ) -> OrderRecord:
+        """Record a send's outcome, unless a stream report already moved the order on."""
+        current = self.journal.current(record)
+        if current.status is not S.PENDING:
+            log_event(
+                logger,
+                "send_outcome_overtaken",
+                client_order_id=record.client_order_id,
+                journal=current.status,
+                outcome=status,
+                reason=reason,
+            )
+            return current
+        return self.journal.transition(current, status, source, reason, **changes)
 
     async def _guard_slippage(self, record: OrderRecord) -> OrderRecord | None:
         instrument = self.instruments[record.symbol]
@@ -232,9 +286,12 @@ class Executor:
 
     def _give_up(self, record: OrderRecord, reason: str) -> OrderRecord:
         """Close an order that was provably never sent."""
-        return self.journal.transition(record, S.REJECTED, Source.LOCAL, reason)
+        return self._settle_send(record, S.REJECTED, reason, source=Source.LOCAL)
 
     def _retry_or_give_up(self, record: OrderRecord, exc: TransientError) -> OrderRecord:
+        record = self.journal.current(record)
+        if record.status is not S.PENDING:
+            return record
         if record.send_attempts > self.config.transient_send_retries:
             return self._give_up(record, f"not executed, retries spent: {exc}")
         delay_s = 1.0 * record.send_attempts
@@ -255,15 +312,19 @@ class Executor:
         )
 
     def _to_unknown(self, record: OrderRecord, reason: str) -> OrderRecord:
-        record = self.journal.transition(record, S.UNKNOWN, Source.LOCAL, reason)
-        return self.journal.update(record, next_action_ms=self._next_lookup_ms(record))
+        record = self._settle_send(record, S.UNKNOWN, reason, source=Source.LOCAL)
+        if record.status is not S.UNKNOWN:
+            return record
+        record = self.journal.update(record, next_action_ms=self._next_lookup_ms(record))
+        crash_point("unknown_recorded")
+        return record
 
     def apply_report(
-        self, record: OrderRecord, order: Order, source: Source, reason: str
+        self, record: OrderRecord, order: Order, source: Source, reason: str, **changes: Any
     ) -> OrderRecord:
         """Apply an exchange report; an illegal transition becomes an incident, not a crash."""
         try:
-            return self.journal.apply_exchange_order(record, order, source, reason)
+            return self.journal.apply_exchange_order(record, order, source, reason, **changes)
         except IllegalTransition as exc:
             self.incidents.open(
                 "illegal_transition", f"{record.client_order_id}: {exc} (exchange: {order.status})"
@@ -316,6 +377,7 @@ class Executor:
                 record.symbol, client_order_id=record.client_order_id
             )
         except OrderNotFound:
+            crash_point("lookup_answered")
             sent_ms = record.send_started_ms or record.created_ms
             window_over = self.clock.now_ms() - sent_ms >= self.config.visibility_window_s * 1000
             log_event(
@@ -337,9 +399,17 @@ class Executor:
             return self._lookup_again(record, lookups, "not found yet")
         except Exception as exc:
             return self._lookup_again(record, lookups, f"lookup failed: {exc}")
+        crash_point("lookup_answered")
+        record = self.journal.current(record)
         if record.status is S.PENDING:
             record = self.journal.transition(record, S.UNKNOWN, Source.LOCAL, "looking up")
-        return self.apply_report(record, order, Source.LOOKUP, f"resolved by lookup #{lookups}")
+        if record.status is not S.UNKNOWN:
+            return self.apply_report(record, order, Source.POLL, f"lookup #{lookups}")
+        record = self.apply_report(
+            record, order, Source.LOOKUP, f"resolved by lookup #{lookups}", lookups=lookups
+        )
+        crash_point("lookup_recorded")
+        return record
 
     def _lookup_again(self, record: OrderRecord, lookups: int, why: str) -> OrderRecord:
         record = self.journal.update(record, lookups=lookups, last_reason=why)
@@ -367,6 +437,7 @@ class Executor:
                     order = by_cid.get(record.client_order_id)
                     if order is not None:
                         self.apply_report(record, order, Source.POLL, "open-orders poll")
+                        crash_point("status_recorded")
                         continue
                     try:
                         order = await self.exchange.get_order(
@@ -380,6 +451,7 @@ class Executor:
                         )
                         continue
                     self.apply_report(record, order, Source.POLL, "no longer open")
+                    crash_point("status_recorded")
 
     async def cancel(self, record: OrderRecord, reason: str) -> OrderRecord:
         """Cancel one working order by client order id; the exchange's answer is applied."""
@@ -404,6 +476,7 @@ class Executor:
             except Exception as exc:
                 log_event(logger, "cancel_failed", level=logging.WARNING, error=str(exc))
                 return record
+            crash_point("cancel_sent")
             return self.apply_report(record, order, Source.POLL, f"cancel: {reason}")
 
     async def cancel_working(self, symbol: str | None, reason: str) -> None:

@@ -1,5 +1,12 @@
 """The intent journal: orders are written before they are sent, and every status change
-goes through the state machine and is recorded with its source, in one transaction."""
+goes through the state machine and is recorded with its source, in one transaction.
+
+Every change applies to the row as stored now, not to the copy a caller holds: the private
+stream, the acknowledgement and a poll can each report the same order, in any order, and
+an older report must never overwrite a newer one. A report that is behind what the journal
+already knows (``open`` after ``partially_filled``, anything live after a final state) is
+stale and ignored; only a final state contradicting another final state is a conflict.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,9 @@ from typing import Any
 
 import msgspec
 
-from exchangekit import Order, OrderStatus
+from exchangekit import Order, OrderStatus, Side
 from exchangekit.clock import Clock
+from exchangekit_bot.crash import crash_point
 from exchangekit_bot.execution.client_ids import client_order_id
 from exchangekit_bot.execution.planner import OrderPlan
 from exchangekit_bot.execution.state_machine import OrderProgress, Source, apply_update
@@ -18,7 +26,7 @@ from exchangekit_bot.observability.logs import decision_scope, log_event
 from exchangekit_bot.storage.base import Storage
 from exchangekit_bot.storage.records import OrderEvent, OrderRecord
 
-__all__ = ["OrderJournal", "WORKING", "exchange_status"]
+__all__ = ["OrderJournal", "WORKING", "exchange_status", "is_stale_report"]
 
 logger = logging.getLogger("exchangekit_bot.journal")
 WORKING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
@@ -37,6 +45,29 @@ def exchange_status(order: Order) -> OrderStatus:
     if status is OrderStatus.OPEN and order.filled_quantity > 0:
         status = OrderStatus.PARTIALLY_FILLED
     return status
+
+
+_PROGRESS = {
+    OrderStatus.PENDING: 0,
+    OrderStatus.UNKNOWN: 0,
+    OrderStatus.OPEN: 1,
+    OrderStatus.PARTIALLY_FILLED: 2,
+}
+
+
+def is_stale_report(record: OrderRecord, status: OrderStatus, filled: Decimal) -> bool:
+    """True when a report of ``status`` with ``filled`` is behind what ``record`` knows.
+
+    Orders only move forward (pending -> open -> partially filled -> final, fills growing),
+    so a report that would move one back was overtaken by a later one.
+    """
+    if record.status.is_terminal:
+        return not status.is_terminal
+    if status.is_terminal:
+        return False
+    if filled < record.filled_quantity:
+        return True
+    return _PROGRESS.get(status, 0) < _PROGRESS.get(record.status, 0)
 
 
 class OrderJournal:
@@ -88,6 +119,8 @@ class OrderJournal:
                 fresh.append(record)
                 out.append(record)
             self.store.insert_orders(fresh)
+        if fresh:
+            crash_point("journaled")
         for record in fresh:
             with decision_scope(record.decision_id):
                 log_event(
@@ -104,9 +137,16 @@ class OrderJournal:
                 )
         return out
 
+    def current(self, record: OrderRecord) -> OrderRecord:
+        """``record`` as stored now (another report may have moved it since it was read)."""
+        return self.store.get_order(record.client_order_id) or record
+
     def update(self, record: OrderRecord, **changes: Any) -> OrderRecord:
-        """Persist non-status changes (send marks, lookup counters, schedules)."""
-        changed = msgspec.structs.replace(record, updated_ms=self.clock.now_ms(), **changes)
+        """Persist non-status changes (send marks, lookup counters, schedules) to the row as
+        stored now."""
+        changed = msgspec.structs.replace(
+            self.current(record), updated_ms=self.clock.now_ms(), **changes
+        )
         self.store.update_order(changed)
         return changed
 
@@ -122,8 +162,9 @@ class OrderJournal:
         average_fill_price: Decimal | None = None,
         **changes: Any,
     ) -> OrderRecord:
-        """Move ``record`` to ``status`` if the state machine allows it (else raise
-        ``IllegalTransition``), persisting the record and an order event together."""
+        """Move ``record`` (as stored now) to ``status`` if the state machine allows it (else
+        raise ``IllegalTransition``), persisting the record and an order event together."""
+        record = self.current(record)
         progress = apply_update(
             OrderProgress(
                 status=record.status,
@@ -181,18 +222,33 @@ class OrderJournal:
         return updated
 
     def apply_exchange_order(
-        self, record: OrderRecord, order: Order, source: Source, reason: str
+        self, record: OrderRecord, order: Order, source: Source, reason: str, **changes: Any
     ) -> OrderRecord:
-        """Bring ``record`` in line with the exchange's report of the order."""
+        """Bring ``record`` in line with the exchange's report of the order; a report behind
+        what the journal already knows is ignored (the current record is returned)."""
+        record = self.current(record)
+        status = exchange_status(order)
+        if is_stale_report(record, status, order.filled_quantity):
+            log_event(
+                logger,
+                "stale_report",
+                level=logging.DEBUG,
+                client_order_id=record.client_order_id,
+                journal=record.status,
+                reported=status,
+                source=source,
+            )
+            return record
         return self.transition(
             record,
-            exchange_status(order),
+            status,
             source,
             reason,
             filled=max(order.filled_quantity, record.filled_quantity),
             remaining=order.remaining_quantity,
             average_fill_price=order.average_fill_price,
             exchange_order_id=order.order_id or record.exchange_order_id,
+            **changes,
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -204,6 +260,17 @@ class OrderJournal:
         """Orders whose outcome must be settled by lookup (unknown, or pending after a
         restart)."""
         return self.store.orders(statuses=(OrderStatus.UNKNOWN, OrderStatus.PENDING))
+
+    def pending_by_symbol(self) -> dict[str, dict[Side, Decimal]]:
+        """Quantity of journaled orders not yet at the exchange, by symbol and side (orders
+        that can only add to a position: not reduce-only, not conditional)."""
+        out: dict[str, dict[Side, Decimal]] = {}
+        for record in self.store.orders(statuses=(OrderStatus.PENDING,)):
+            if record.reduce_only or record.order_type.is_conditional:
+                continue
+            sides = out.setdefault(record.symbol, {})
+            sides[record.side] = sides.get(record.side, ZERO) + record.remaining_quantity
+        return out
 
     def unknown_by_symbol(self) -> dict[str, int]:
         counts: dict[str, int] = {}

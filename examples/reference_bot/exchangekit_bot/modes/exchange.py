@@ -13,8 +13,16 @@ from typing import Any
 import exchangekit
 from exchangekit import ExchangeClient
 from exchangekit_bot.config import ExchangeConfig
+from exchangekit_bot.storage.base import Storage
 
-__all__ = ["IN_PROCESS_ADAPTERS", "CredentialsMissing", "connect_exchange", "credentials"]
+__all__ = [
+    "IN_PROCESS_ADAPTERS",
+    "CredentialsMissing",
+    "connect_exchange",
+    "connect_from_outside",
+    "credentials",
+    "uses_emulator",
+]
 
 #: Adapters whose exchange lives inside this process (no account survives the process).
 IN_PROCESS_ADAPTERS = frozenset({"paper"})
@@ -52,3 +60,23 @@ def connect_exchange(
         options.update(credentials(config, required=require_credentials))
     options.update(extra)
     return exchangekit.connect(config.adapter, **options)
+
+
+def uses_emulator(config: ExchangeConfig) -> bool:
+    """True when ``config`` trades an adapter's wire emulator rather than a real venue."""
+    return config.emulator and config.adapter not in IN_PROCESS_ADAPTERS
+
+
+def connect_from_outside(config: ExchangeConfig, store: Storage | None) -> ExchangeClient:
+    """The client a process other than the paper run uses (kill switch, reconcile, live):
+    the emulator the state database or the config points at, or the real venue with
+    credentials from the environment."""
+    if uses_emulator(config):
+        from exchangekit_bot.modes.emulator import (
+            emulator_client_options,
+            resolve_emulator_address,
+        )
+
+        name, options = emulator_client_options(config, resolve_emulator_address(config, store))
+        return exchangekit.connect(name, **options)
+    return connect_exchange(config, require_credentials=True)

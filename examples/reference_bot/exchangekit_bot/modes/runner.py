@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from exchangekit_bot.bot import Bot
+from exchangekit import AuthenticationError, ExchangeError, NotSupported, RateLimited
+from exchangekit_bot.bot import Bot, BotStartError
+from exchangekit_bot.observability.logs import log_event
 from exchangekit_bot.summary import RunSummary, summarize
 
 __all__ = ["Progress", "run_bot"]
+
+logger = logging.getLogger("exchangekit_bot.runner")
+#: Waits between start attempts while the exchange fails (the last one repeats).
+START_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 class Progress:
@@ -56,9 +63,13 @@ async def run_bot(
     """
     clock = bot.clock
     tick_s = bot.config.run.tick_s
-    await bot.start()
-    watchdog = asyncio.create_task(bot.heartbeat.watch(), name="bot-heartbeat")
     started = clock.monotonic()
+    if not await _start(bot, deadline_s=duration_s, stop=stop, advance=advance):
+        raise BotStartError("the exchange did not answer well enough to start before the end")
+    watchdog = asyncio.create_task(bot.heartbeat.watch(), name="bot-heartbeat")
+    follower = None
+    if bot.config.run.follow_streams and bot.exchange.capabilities.private_streams:
+        follower = asyncio.create_task(bot.stream_follower().run(), name="bot-streams")
     try:
         while duration_s is None or clock.monotonic() - started < duration_s:
             if stop is not None and stop.is_set():
@@ -71,9 +82,12 @@ async def run_bot(
             else:
                 await clock.sleep(tick_s)
     finally:
-        watchdog.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watchdog
+        for task in (watchdog, follower):
+            if task is None:
+                continue
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     snapshot = await bot.snapshot()
     equity = snapshot.equity()
     if progress is not None:
@@ -81,3 +95,41 @@ async def run_bot(
     return summarize(
         bot.store, bot.metrics, end_equity=equity, max_drawdown=bot.account.max_drawdown
     )
+
+
+async def _start(
+    bot: Bot,
+    *,
+    deadline_s: float | None,
+    stop: asyncio.Event | None,
+    advance: Callable[[float], Awaitable[None]] | None,
+) -> bool:
+    """Start the bot, retrying while the exchange errs (no strategy runs before a full
+    start: settled orders and a reconciliation). Errors no retry can fix are raised."""
+    clock = bot.clock
+    began = clock.monotonic()
+    attempt = 0
+    while True:
+        try:
+            await bot.start()
+            return True
+        except (AuthenticationError, NotSupported):
+            raise
+        except ExchangeError as exc:
+            delay = START_BACKOFF_S[min(attempt, len(START_BACKOFF_S) - 1)]
+            if isinstance(exc, RateLimited) and exc.retry_after_s:
+                delay = max(delay, exc.retry_after_s)
+            attempt += 1
+            log_event(
+                logger,
+                "start_failed",
+                level=logging.WARNING,
+                attempt=attempt,
+                retry_in_s=delay,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            if deadline_s is not None and clock.monotonic() - began + delay >= deadline_s:
+                return False
+            if stop is not None and stop.is_set():
+                return False
+            await (advance(delay) if advance is not None else clock.sleep(delay))

@@ -32,6 +32,7 @@ __all__ = [
 _DECISION: contextvars.ContextVar[str | None] = contextvars.ContextVar("decision_id", default=None)
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _CLOCK: list[Clock] = []
+_OURS = "_exchangekit_bot_handler"
 
 
 def set_log_clock(clock: Clock | None) -> None:
@@ -99,17 +100,27 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(
     level: str = "INFO", *, stream: TextIO | None = None, file: str | None = None
 ) -> None:
-    """Send the bot's logs (logger ``exchangekit_bot``) as JSON lines to a stream or file."""
-    logger = logging.getLogger("exchangekit_bot")
-    logger.setLevel(level.upper())
-    for old in list(logger.handlers):
-        logger.removeHandler(old)
-        old.close()
-    handler: logging.Handler
-    if file:
-        handler = logging.FileHandler(file, encoding="utf-8")
-    else:
-        handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    logger.addHandler(handler)
-    logger.propagate = False
+    """Send the bot's logs (logger ``exchangekit_bot``) as JSON lines to a stream or file,
+    with the SDK's warnings (``exchangekit``: transport, adapters, streams) beside them."""
+
+    def handler(min_level: int | str) -> logging.Handler:
+        out: logging.Handler
+        if file:
+            out = logging.FileHandler(file, encoding="utf-8")
+        else:
+            out = logging.StreamHandler(stream or sys.stderr)
+        out.setFormatter(JsonFormatter())
+        out.setLevel(min_level)
+        setattr(out, _OURS, True)
+        return out
+
+    bot = logging.getLogger("exchangekit_bot")
+    bot.setLevel(level.upper())
+    sdk = logging.getLogger("exchangekit")  # its level and propagation are left alone
+    for logger in (bot, sdk):
+        for old in [h for h in logger.handlers if getattr(h, _OURS, False)]:
+            logger.removeHandler(old)
+            old.close()
+    bot.addHandler(handler(logging.NOTSET))
+    bot.propagate = False
+    sdk.addHandler(handler(logging.WARNING))

@@ -35,6 +35,9 @@ class RiskContext(msgspec.Struct, frozen=True, kw_only=True):
     unknown_orders: dict[str, int] = {}
     """Orders in ``unknown`` state, by symbol."""
     orders_last_minute: int = 0
+    pending: dict[str, dict[Side, Decimal]] = {}
+    """Journaled orders not yet at the exchange (a re-send after a transient error, TWAP
+    slices), by symbol and side: the worst case counts them as filled."""
 
 
 class RiskVerdict(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,7 +141,8 @@ class RiskEngine:
         if verdict is not ALLOW:
             return verdict
         if not reduces:
-            verdict = self._sizing(intent, side, position, snapshot, mid)
+            pending = ctx.pending.get(intent.symbol, {}).get(side, ZERO)
+            verdict = self._sizing(intent, side, position, snapshot, mid, pending)
             if verdict is not ALLOW:
                 return verdict
         if ctx.orders_last_minute + 1 > self.limits.max_orders_per_minute:
@@ -187,6 +191,12 @@ class RiskEngine:
                     "side_vs_inventory",
                     f"sell {intent.quantity} {instrument.base} but only {free} free (spot, no shorting)",
                 )
+            if intent.quantity > position:
+                return _deny(
+                    "side_vs_inventory",
+                    f"sell {intent.quantity} {instrument.base} but the bot holds {position} "
+                    "(the rest of the balance is not the bot's to sell)",
+                )
             return ALLOW
         cost = intent.quantity * (intent.price or mid) * SPOT_BUY_HEADROOM
         free_quote = snapshot.free(instrument.quote)
@@ -203,6 +213,7 @@ class RiskEngine:
         position: Decimal,
         snapshot: ExchangeSnapshot,
         mid: Decimal,
+        pending: Decimal = ZERO,
     ) -> RiskVerdict:
         limits = self.limits
         symbol = intent.symbol
@@ -212,8 +223,9 @@ class RiskEngine:
             return _deny(
                 "order_notional", f"order notional {order_notional:.2f} exceeds {max_order}"
             )
-        # Worst case: every open order on this side fills too.
-        working = snapshot.working_quantity(symbol, side)
+        # Worst case: every open order on this side fills too, and every journaled order
+        # still waiting to be sent.
+        working = snapshot.working_quantity(symbol, side) + pending
         resulting = position + side.sign * (working + intent.quantity)
         max_position = limits.max_position_notional.get(
             symbol, limits.default_max_position_notional

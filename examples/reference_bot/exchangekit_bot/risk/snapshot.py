@@ -1,7 +1,10 @@
 """Exchange state as fetched in one pass: the only input the risk layer trusts.
 
 Positions come from the exchange, not from the bot's fills: for a derivative the
-exchange's position, for a spot symbol the base asset the account holds.
+exchange's position, for a spot symbol the base asset the account holds less its
+``baseline``, the holdings that were there before the bot traded (a spot account usually
+holds coins the bot did not buy, and must not sell). Equity leaves those holdings out too,
+so the bot's loss and drawdown limits measure the bot, not the price of someone's coins.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class ExchangeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     positions: tuple[Position, ...] = ()
     open_orders: tuple[Order, ...] = ()
     tickers: dict[str, Ticker] = {}
+    baselines: dict[str, Decimal] = {}
+    """Spot symbol -> base-asset holdings the bot did not build (reconciliation baseline)."""
 
     def balance(self, asset: str) -> Balance | None:
         for b in self.balances:
@@ -39,13 +44,18 @@ class ExchangeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
         b = self.balance(asset)
         return ZERO if b is None else b.free
 
-    def position(self, symbol: str) -> Decimal:
-        """Signed position: derivatives from ``positions``, spot from the base balance."""
+    def holding(self, symbol: str) -> Decimal:
+        """What the exchange reports: the signed derivatives position, or the whole spot
+        base-asset balance (baseline included)."""
         instrument = self.instruments.get(symbol)
         if instrument is not None and not instrument.kind.is_derivative:
             b = self.balance(instrument.base)
             return ZERO if b is None else (b.total or ZERO)
         return sum((p.signed_quantity for p in self.positions if p.symbol == symbol), ZERO)
+
+    def position(self, symbol: str) -> Decimal:
+        """The bot's signed position: :meth:`holding` less the spot baseline."""
+        return self.holding(symbol) - self.baselines.get(symbol, ZERO)
 
     def entry_price(self, symbol: str) -> Decimal | None:
         for p in self.positions:
@@ -88,7 +98,8 @@ class ExchangeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
         return None
 
     def equity(self) -> Decimal | None:
-        """Account value in the quote asset: balances plus open positions' unrealized PnL.
+        """Account value in the quote asset: balances plus open positions' unrealized PnL,
+        less the spot baselines (holdings the bot did not build).
 
         None when an asset the bot trades cannot be valued (no price), so callers fail
         closed; other assets without a price here (held outside the bot) are left out.
@@ -109,6 +120,14 @@ class ExchangeSnapshot(msgspec.Struct, frozen=True, kw_only=True):
         for p in self.positions:
             if p.unrealized_pnl is not None:
                 total += p.unrealized_pnl
+        for symbol, quantity in self.baselines.items():
+            instrument = self.instruments.get(symbol)
+            if instrument is None or instrument.kind.is_derivative or not quantity:
+                continue
+            value = self.asset_value(instrument.base, quantity)
+            if value is None:
+                return None
+            total -= value
         return total
 
     def exposure(self) -> Decimal:

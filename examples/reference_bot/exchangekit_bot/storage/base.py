@@ -42,6 +42,10 @@ class Storage(Protocol):
 
     def get_order(self, client_order_id: str) -> OrderRecord | None: ...
 
+    def order_by_exchange_id(self, symbol: str, exchange_order_id: str) -> OrderRecord | None:
+        """The journaled order the exchange knows as ``exchange_order_id`` on ``symbol``."""
+        ...
+
     def update_order(self, record: OrderRecord) -> None:
         """Replace the stored row of ``record.client_order_id``."""
         ...

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, symbol);
 CREATE INDEX IF NOT EXISTS orders_by_send ON orders (send_started_ms);
+CREATE INDEX IF NOT EXISTS orders_by_exchange_id ON orders (symbol, exchange_order_id);
 CREATE TABLE IF NOT EXISTS order_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     client_order_id TEXT NOT NULL REFERENCES orders (client_order_id),
@@ -198,6 +199,13 @@ class SqliteStorage:
     def get_order(self, client_order_id: str) -> OrderRecord | None:
         row = self._db.execute(
             "SELECT * FROM orders WHERE client_order_id = ?", (client_order_id,)
+        ).fetchone()
+        return None if row is None else msgspec.convert(dict(row), OrderRecord, strict=False)
+
+    def order_by_exchange_id(self, symbol: str, exchange_order_id: str) -> OrderRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM orders WHERE symbol = ? AND exchange_order_id = ?",
+            (symbol, exchange_order_id),
         ).fetchone()
         return None if row is None else msgspec.convert(dict(row), OrderRecord, strict=False)
 

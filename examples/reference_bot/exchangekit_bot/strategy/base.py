@@ -53,7 +53,7 @@ def register_strategy(kind: str, factory: StrategyFactory) -> None:
 
 def build_strategy(config: StrategyConfig, regime: RegimeConfig) -> Strategy:
     """Build the strategy a config entry names."""
-    from exchangekit_bot.strategy import quoter, trend  # noqa: F401  (registers kinds)
+    from exchangekit_bot.strategy import churn, quoter, trend  # noqa: F401  (registers kinds)
 
     try:
         factory = _REGISTRY[config.kind]
