@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -51,6 +51,7 @@ from exchangekit.models import (
     TimeInForce,
     Trade,
 )
+from exchangekit.symbolmap import SymbolMap as CoreSymbolMap
 from exchangekit_binance import schemas as s
 
 __all__ = [
@@ -113,47 +114,14 @@ def _fail(message: str, path: str, raw: Any) -> MappingError:
 # -- symbols -------------------------------------------------------------------------------
 
 
-class SymbolMap:
+class SymbolMap(CoreSymbolMap):
     """Unified symbol <-> Binance id for one market (spot and futures each have their own).
 
     Built from the market's instruments and passed to every mapper that meets a symbol.
     """
 
-    __slots__ = ("_to_exchange", "to_unified")
-
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        """``pairs`` are ``(unified, exchange_id)``."""
-        self.to_unified: dict[str, str] = {}
-        """Binance id -> unified symbol (read it; build a new map to change it)."""
-        self._to_exchange: dict[str, str] = {}
-        for unified, exchange_id in pairs:
-            self.to_unified[exchange_id] = unified
-            self._to_exchange[unified] = exchange_id
-
-    @classmethod
-    def from_instruments(cls, instruments: Iterable[Instrument]) -> SymbolMap:
-        """The map of these instruments."""
-        return cls((i.symbol, i.exchange_symbol) for i in instruments)
-
-    def unified(self, exchange_id: str, *, path: str = "$.symbol", raw: Any = None) -> str:
-        """The unified symbol of a Binance id; ``MappingError`` if the id is unknown."""
-        symbol = self.to_unified.get(exchange_id)
-        if symbol is None:
-            raise _fail(f"unknown Binance symbol {exchange_id!r} (reload instruments?)", path, raw)
-        return symbol
-
-    def exchange(self, unified: str) -> str:
-        """The Binance id of a unified symbol; ``NotSupported`` if this market lacks it."""
-        exchange_id = self._to_exchange.get(unified)
-        if exchange_id is None:
-            raise NotSupported(f"{unified} is not a known symbol on this market", exchange=EXCHANGE)
-        return exchange_id
-
-    def __contains__(self, unified: object) -> bool:
-        return unified in self._to_exchange
-
-    def __len__(self) -> int:
-        return len(self._to_exchange)
+    __slots__ = ()
+    exchange_name = "Binance"
 
 
 # -- enumerations --------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -48,6 +47,7 @@ from exchangekit.models import (
     Ticker,
     TimeInForce,
 )
+from exchangekit.symbolmap import SymbolMap as CoreSymbolMap
 from exchangekit_bybit import schemas as s
 
 __all__ = [
@@ -150,60 +150,16 @@ def _opt_ms(value: str, path: str, raw: Any) -> int | None:
 # -- symbols -------------------------------------------------------------------------------
 
 
-class SymbolMap:
+class SymbolMap(CoreSymbolMap):
     """Unified symbol <-> Bybit id for one market (spot and linear each have their own).
 
     Built from the market's instruments and passed to every mapper that meets a symbol.
-    It also remembers each symbol's settle coin: linear executions leave ``feeCurrency``
+    It also knows each symbol's settle coin: linear executions leave ``feeCurrency``
     empty, and the fee is paid in the settle coin.
     """
 
-    __slots__ = ("_settle", "_to_exchange", "to_unified")
-
-    def __init__(
-        self, pairs: Iterable[tuple[str, str]] = (), *, settle: dict[str, str] | None = None
-    ):
-        """``pairs`` are ``(unified, exchange_id)``; ``settle`` maps exchange id -> coin."""
-        self.to_unified: dict[str, str] = {}
-        """Bybit id -> unified symbol (read it; build a new map to change it)."""
-        self._to_exchange: dict[str, str] = {}
-        self._settle = dict(settle or {})
-        for unified, exchange_id in pairs:
-            self.to_unified[exchange_id] = unified
-            self._to_exchange[unified] = exchange_id
-
-    @classmethod
-    def from_instruments(cls, instruments: Iterable[Instrument]) -> SymbolMap:
-        """The map of these instruments."""
-        items = list(instruments)
-        return cls(
-            ((i.symbol, i.exchange_symbol) for i in items),
-            settle={i.exchange_symbol: i.settle for i in items if i.settle},
-        )
-
-    def unified(self, exchange_id: str, *, path: str = "$.symbol", raw: Any = None) -> str:
-        """The unified symbol of a Bybit id; ``MappingError`` if the id is unknown."""
-        symbol = self.to_unified.get(exchange_id)
-        if symbol is None:
-            raise _fail(f"unknown Bybit symbol {exchange_id!r} (reload instruments?)", path, raw)
-        return symbol
-
-    def exchange(self, unified: str) -> str:
-        """The Bybit id of a unified symbol; ``NotSupported`` if this market lacks it."""
-        exchange_id = self._to_exchange.get(unified)
-        if exchange_id is None:
-            raise NotSupported(f"{unified} is not a known symbol on this market", exchange=EXCHANGE)
-        return exchange_id
-
-    def settle(self, exchange_id: str) -> str | None:
-        """The settle coin of a derivatives symbol (``None`` on spot)."""
-        return self._settle.get(exchange_id)
-
-    def __contains__(self, unified: object) -> bool:
-        return unified in self._to_exchange
-
-    def __len__(self) -> int:
-        return len(self._to_exchange)
+    __slots__ = ()
+    exchange_name = "Bybit"
 
 
 # -- enumerations --------------------------------------------------------------------------

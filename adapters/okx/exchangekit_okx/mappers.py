@@ -29,7 +29,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import msgspec
 
@@ -52,6 +52,7 @@ from exchangekit.models import (
     Ticker,
     TimeInForce,
 )
+from exchangekit.symbolmap import SymbolMap as CoreSymbolMap
 from exchangekit_okx import schemas as s
 
 __all__ = [
@@ -138,55 +139,23 @@ def _opt_ms(text: str, path: str, raw: Any) -> int | None:
 # -- symbols -------------------------------------------------------------------------------
 
 
-class SymbolMap:
+class SymbolMap(CoreSymbolMap):
     """Unified symbol <-> OKX ``instId``, and each instrument for contract conversion.
 
     Built from the instruments (spot and swaps can share one map: their ids never clash)
     and passed to every mapper that meets a symbol or a size.
     """
 
-    __slots__ = ("_by_id", "_by_symbol")
+    __slots__ = ()
+    exchange_name = "OKX"
+    id_field = "$.instId"
 
     def __init__(self, items: Iterable[Instrument] = ()) -> None:
-        self._by_id: dict[str, Instrument] = {}
-        self._by_symbol: dict[str, Instrument] = {}
-        for instrument in items:
-            self._by_id[instrument.exchange_symbol] = instrument
-            self._by_symbol[instrument.symbol] = instrument
+        super().__init__(instruments=items)
 
     @classmethod
-    def from_instruments(cls, items: Iterable[Instrument]) -> SymbolMap:
-        return cls(items)
-
-    def by_id(self, inst_id: str, *, path: str = "$.instId", raw: Any = None) -> Instrument:
-        """The instrument of an ``instId``; ``MappingError`` if it is unknown."""
-        found = self._by_id.get(inst_id)
-        if found is None:
-            raise _fail(f"unknown OKX instId {inst_id!r} (reload instruments?)", path, raw)
-        return found
-
-    def unified(self, inst_id: str, *, path: str = "$.instId", raw: Any = None) -> str:
-        return self.by_id(inst_id, path=path, raw=raw).symbol
-
-    def instrument(self, unified: str) -> Instrument:
-        """The instrument of a unified symbol; ``NotSupported`` if OKX lacks it here."""
-        found = self._by_symbol.get(unified)
-        if found is None:
-            raise NotSupported(f"{unified} is not a known OKX symbol", exchange=EXCHANGE)
-        return found
-
-    def exchange(self, unified: str) -> str:
-        return self.instrument(unified).exchange_symbol
-
-    def knows_id(self, inst_id: str) -> bool:
-        """True when ``inst_id`` is one of the map's instruments."""
-        return inst_id in self._by_id
-
-    def __contains__(self, unified: object) -> bool:
-        return unified in self._by_symbol
-
-    def __len__(self) -> int:
-        return len(self._by_symbol)
+    def from_instruments(cls, instruments: Iterable[Instrument]) -> Self:
+        return cls(instruments)
 
 
 def _base(instrument: Instrument, size: Decimal) -> Decimal:
