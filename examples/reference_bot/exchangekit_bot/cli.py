@@ -355,6 +355,10 @@ def _paper_on_emulator(args: argparse.Namespace, config: BotConfig) -> int:
             f"exchange record   {counts['orders']} orders accepted, {counts['fills']} fills, "
             f"{counts['refused']} refused (the emulator's own ground truth)"
         )
+    print(
+        f"market            {total_s:g} s of the emulator's wall-clock market (it has no time "
+        "acceleration),\n                  after a pre-generated candle history"
+    )
     return 1 if summary.paused else 0
 
 

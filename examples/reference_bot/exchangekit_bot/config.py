@@ -56,8 +56,10 @@ class ExchangeConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=
     emulator_url: str | None = None
     """Use the emulator already serving at this address (``http://127.0.0.1:8765``) instead of
     starting one: ``exchangekit emulate binance --port 8765``, the chaos tests."""
-    emulator_seed: int = 1
-    """Market seed of the emulator ``paper`` starts (``--seed``)."""
+    emulator_seed: int = 5
+    """Market seed of the emulator ``paper`` starts (``--seed``). Seed 5's pre-generated BTC
+    history ends in an uptrend, so the default trend strategy trades in the first tick of a
+    one-minute demo; other seeds may keep it flat for a while."""
     options: dict[str, Any] = {}
     """Passed to ``exchangekit.connect(adapter, **options)`` unchanged."""
     api_key_env: str = "EXCHANGEKIT_API_KEY"
@@ -212,12 +214,7 @@ def _default_strategies() -> list[StrategyConfig]:
             kind="quoter",
             symbol="ETH/USDT",
             interval="1m",
-            params={
-                "notional": "150",
-                "spread_bps": "8",
-                "requote_bps": "4",
-                "max_inventory_notional": "600",
-            },
+            params={"notional": "150", "spread_bps": "20", "max_inventory_notional": "600"},
         ),
     ]
 
