@@ -30,6 +30,7 @@ from exchangekit.errors import (
     RateLimited,
     SessionClosed,
     SubscriptionRejected,
+    TimestampOutsideRecvWindow,
     TransientError,
 )
 from exchangekit.models import (
@@ -96,6 +97,7 @@ __all__ = [
     "SubscriptionRejected",
     "Symbol",
     "Ticker",
+    "TimestampOutsideRecvWindow",
     "TimeInForce",
     "Trade",
     "TransientError",

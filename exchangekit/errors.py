@@ -16,7 +16,8 @@
     │   ├── ExchangeUnavailable    maintenance, overload, "service unavailable" (nothing executed)
     │   └── RateLimited            back off ``retry_after_s``; the limiter already knows
     │       └── IPBanned           every caller on this IP is blocked until ``until_ms``
-    ├── AuthenticationError        bad key, bad signature, timestamp outside the window
+    ├── AuthenticationError        bad key, bad signature
+    │   ├── TimestampOutsideRecvWindow  clocks drifted apart: re-sync server time (not executed)
     │   └── PermissionDenied       the key lacks a permission, or the IP is not whitelisted
     ├── NotSupported               the adapter does not offer this operation
     ├── MappingError               an exchange payload did not match the expected shape
@@ -52,6 +53,7 @@ __all__ = [
     "RateLimited",
     "SessionClosed",
     "SubscriptionRejected",
+    "TimestampOutsideRecvWindow",
     "TransientError",
 ]
 
@@ -170,6 +172,14 @@ class IPBanned(RateLimited):
 
 class AuthenticationError(ExchangeError):
     """Credentials or signature refused (also: timestamp outside the receive window)."""
+
+
+class TimestampOutsideRecvWindow(AuthenticationError):
+    """The request's timestamp was outside the exchange's receive window (Binance -1021,
+    Bybit 10002). Nothing was executed; ``resync_clock`` tells the caller to re-sync its
+    server-time offset before deciding again."""
+
+    resync_clock = True
 
 
 class PermissionDenied(AuthenticationError):

@@ -128,6 +128,8 @@ def _candle_ticks(rows: list[dict[str, Any]], instrument: Instrument, path: Path
     times = sorted(_time_ms(r, path) for r in rows)
     gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
     interval = min(gaps) if gaps else 60_000
+    # Tick.mid is the market model's float mid (it only shapes synthetic liquidity); every
+    # price that trades or rests is the Decimal in the Flow, so no order path sees a float.
     ticks: list[Tick] = []
     for row in rows:
         start = _time_ms(row, path)

@@ -35,6 +35,7 @@ from exchangekit.errors import (
     OrderRejected,
     PermissionDenied,
     RateLimited,
+    TimestampOutsideRecvWindow,
 )
 
 __all__ = [
@@ -47,16 +48,6 @@ __all__ = [
 ]
 
 EXCHANGE = "binance"
-
-
-class TimestampOutsideRecvWindow(AuthenticationError):
-    """-1021 / -5028: the request's timestamp was outside ``recvWindow``.
-
-    ``resync_clock`` tells the transport to re-sync its server-time offset before
-    retrying; nothing was executed.
-    """
-
-    resync_clock = True
 
 
 @dataclass(frozen=True, slots=True)

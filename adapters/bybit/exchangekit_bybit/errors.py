@@ -38,6 +38,7 @@ from exchangekit.errors import (
     OrderRejected,
     PermissionDenied,
     RateLimited,
+    TimestampOutsideRecvWindow,
 )
 from exchangekit_bybit.endpoints import IP_LIMIT_BAN_S
 
@@ -51,16 +52,6 @@ __all__ = [
 ]
 
 EXCHANGE = "bybit"
-
-
-class TimestampOutsideRecvWindow(AuthenticationError):
-    """10002: the request's timestamp was outside the receive window.
-
-    ``resync_clock`` tells the transport to re-sync its server-time offset before
-    retrying; nothing was executed.
-    """
-
-    resync_clock = True
 
 
 @dataclass(frozen=True, slots=True)
