@@ -144,14 +144,17 @@ class CandleSeries:
         size = interval_ms(interval)
         limit = 500 if limit is None else max(limit, 0)
         bars = self._bars + ([self._current] if self._current else [])
+        # Cut at end_ms before taking the newest `limit` candles: with an end and no start the
+        # answer is the `limit` candles up to end_ms (how exchanges page backwards).
+        if end_ms is not None:
+            last_open = end_ms - end_ms % size + size - 1  # the whole candle that opens by end_ms
+            bars = bars[: bisect.bisect_right(bars, last_open, key=lambda b: b.open_ms)]
         if start_ms is not None:
             first = start_ms - start_ms % size
             bars = bars[bisect.bisect_left(bars, first, key=lambda b: b.open_ms) :]
         else:
             needed = (limit + 1) * (size // _MINUTE)
             bars = bars[-needed:]
-        if end_ms is not None:
-            bars = bars[: bisect.bisect_right(bars, end_ms, key=lambda b: b.open_ms)]
         out = [self._candle(group, interval, size, now_ms) for group in _grouped(bars, size)]
         if end_ms is not None:
             out = [c for c in out if c.open_ms <= end_ms]

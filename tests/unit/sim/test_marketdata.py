@@ -109,6 +109,19 @@ def test_candles_are_aligned_closed_and_aggregate_consistently() -> None:
     assert later == minutes[3:5]
 
 
+def test_candles_up_to_an_end_without_a_start_page_backwards() -> None:
+    """``end_ms`` alone answers the ``limit`` candles ending there (how clients page back)."""
+    sim = SimExchange(seed=3, markets=default_markets(["BTC/USDT"]), history_minutes=600)
+    every = sim.candles(SPOT, "1m", limit=1000)
+    end = every[-200].open_ms
+    page = sim.candles(SPOT, "1m", end_ms=end, limit=50)
+    assert page == every[-249:-199]
+    fives = sim.candles(SPOT, "5m", limit=1000)
+    back = sim.candles(SPOT, "5m", end_ms=fives[-10].open_ms + 1, limit=7)
+    assert back == fives[-16:-9]
+    assert sim.candles(SPOT, "1m", end_ms=every[0].open_ms - 1, limit=5) == []
+
+
 def test_history_ends_where_the_live_market_starts() -> None:
     sim = SimExchange(seed=2, markets=default_markets(["ETH/USDT"]), history_minutes=120)
     candles = sim.candles("ETH/USDT", "1m", limit=1000)
