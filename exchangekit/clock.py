@@ -1,7 +1,9 @@
 """Clocks: the seam that lets tests control time instead of sleeping.
 
 Every component that waits or stamps times takes a :class:`Clock`. Production code uses
-:class:`SystemClock`; tests use :class:`ManualClock` and move time forward explicitly.
+:class:`SystemClock`; tests use :class:`ManualClock` and move time forward explicitly;
+:class:`ScaledClock` runs a simulation faster than its base clock (paper trading on an
+accelerated emulator, where the exchange and its client share one scaled clock).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import itertools
 import time
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "ScaledClock", "SystemClock"]
 
 
 @runtime_checkable
@@ -43,6 +45,38 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(seconds, 0.0))
+
+
+class ScaledClock:
+    """``speed`` seconds of time per second of ``base`` (default the system clock).
+
+    ``now_ms()`` starts at ``start_ms`` (default: ``base.now_ms()`` when built) and advances
+    ``speed`` times faster than ``base``; it never goes backwards when ``base`` does not.
+    ``sleep(s)`` waits ``s / speed`` of ``base``. Everything that must agree on the time of
+    an accelerated simulation (the exchange, its client, the bot) shares one instance.
+    """
+
+    def __init__(
+        self, base: Clock | None = None, *, speed: float, start_ms: int | None = None
+    ) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, got {speed!r}")
+        self.base: Clock = base if base is not None else SystemClock()
+        self.speed = float(speed)
+        self.start_ms = self.base.now_ms() if start_ms is None else int(start_ms)
+        self._origin = self.base.monotonic()
+
+    def monotonic(self) -> float:
+        return (self.base.monotonic() - self._origin) * self.speed
+
+    def now_ms(self) -> int:
+        return self.start_ms + int(self.monotonic() * 1000)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.base.sleep(max(seconds, 0.0) / self.speed)
+
+    def __repr__(self) -> str:
+        return f"ScaledClock(speed={self.speed:g}, start_ms={self.start_ms})"
 
 
 class ManualClock:

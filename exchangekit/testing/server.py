@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -20,6 +19,7 @@ from typing import Any, Self
 import msgspec
 from aiohttp import web
 
+from exchangekit.clock import Clock, SystemClock
 from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule
 from exchangekit.testing.quota import ServerQuota
 from exchangekit.testing.wire import Dialect, EmulatorRequest, EmulatorResponse, HttpRoute, WsRoute
@@ -50,8 +50,15 @@ class EmulatorServer:
         ban_after_violations: int = 20,
         ban_s: float = 120.0,
         mutate_json: Callable[[str, Any], Any] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.dialect = dialect
+        dialect_clock = getattr(dialect, "clock", None)
+        self.clock: Clock = clock or (
+            dialect_clock if isinstance(dialect_clock, Clock) else SystemClock()
+        )
+        """The exchange's time: ``clock``, else the dialect's ``clock`` attribute when it has
+        one (an accelerated market), else the system clock."""
         self.host = host
         self.port = port
         self.faults = faults or FaultPlan.none()
@@ -84,8 +91,8 @@ class EmulatorServer:
         return f"ws://{self.host}:{self.port}"
 
     def now_ms(self) -> int:
-        """The emulated exchange's clock: the machine's, plus any injected skew."""
-        return time.time_ns() // 1_000_000 + self.faults.clock_skew_ms()
+        """The emulated exchange's clock (:attr:`clock`), plus any injected skew."""
+        return self.clock.now_ms() + self.faults.clock_skew_ms()
 
     async def start(self) -> None:
         app = web.Application(client_max_size=4 * 1024 * 1024)
