@@ -52,6 +52,8 @@ from exchangekit_bybit import schemas as s
 
 __all__ = [
     "INTERVALS",
+    "INTERVAL_MS",
+    "TRADE_EXEC_TYPES",
     "SymbolMap",
     "balances",
     "cancel_all_params",
@@ -94,7 +96,7 @@ INTERVALS: dict[str, str] = {
     "1M": "M",
 }
 """Unified interval -> Bybit kline interval (BYD market/kline.mdx)."""
-_INTERVAL_MS = {
+INTERVAL_MS = {
     "1m": 60_000,
     "3m": 180_000,
     "5m": 300_000,
@@ -108,6 +110,8 @@ _INTERVAL_MS = {
     "1d": 86_400_000,
     "1w": 604_800_000,
 }
+"""Length of every fixed-length interval (``1M`` has none)."""
+_INTERVAL_MS = INTERVAL_MS
 
 
 def _fail(message: str, path: str, raw: Any) -> MappingError:
@@ -413,7 +417,7 @@ def orders(result: s.OrderList, symbols: SymbolMap) -> list[Order]:
     ]
 
 
-_TRADE_EXEC_TYPES = frozenset({"Trade", "BustTrade", "AdlTrade", "BlockTrade", "MovePosition"})
+TRADE_EXEC_TYPES = frozenset({"Trade", "BustTrade", "AdlTrade", "BlockTrade", "MovePosition"})
 """Execution types that are fills; ``Funding``, ``Settle``, ``Delivery`` move money but are
 not executions of an order."""
 
@@ -445,7 +449,7 @@ def fills(result: s.ExecutionList, symbols: SymbolMap) -> list[Fill]:
     return [
         fill(row, symbols, path=f"$.result.list[{index}]")
         for index, row in enumerate(result.list)
-        if row.execType in _TRADE_EXEC_TYPES
+        if row.execType in TRADE_EXEC_TYPES
     ]
 
 

@@ -1,0 +1,822 @@
+"""The Bybit emulator's shared parts: listings, wire rows, and the WebSocket endpoints.
+
+- :class:`Listing`: one simulated market under its Bybit id and ``category``.
+- Row builders (:func:`order_row`, :func:`execution_row`, :func:`position_row`,
+  :func:`wallet_account`): the shapes REST answers and private topics share.
+- :class:`PublicTopics`: ``/v5/public/{spot,linear}`` with ``orderbook.{1,50,200,1000}``
+  (a snapshot on subscribe, then deltas with ``u`` growing by one, and now and then a
+  ``u == 1`` snapshot as after a service restart), ``publicTrade``, ``tickers`` and
+  ``kline`` topics.
+- :class:`PrivateTopics`: ``/v5/private`` with the ``auth`` login and the ``order``,
+  ``execution``, ``position`` and ``wallet`` topics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import itertools
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from exchangekit.models import Balance, Fill, Instrument, Order, OrderStatus, Position, Side
+from exchangekit.sim import (
+    AccountEvent,
+    BalanceEvent,
+    OrderEvent,
+    PositionEvent,
+    SimExchange,
+    TradeEvent,
+)
+from exchangekit.sim.events import OrderEventKind
+from exchangekit_bybit.mappers import INTERVALS
+from exchangekit_bybit.signing import ws_signature
+
+if TYPE_CHECKING:
+    from exchangekit.testing.server import EmulatorServer
+    from exchangekit.testing.ws import WsConnection
+
+__all__ = [
+    "ApiCredentials",
+    "Listing",
+    "PrivateTopics",
+    "PublicTopics",
+    "Venue",
+    "execution_row",
+    "order_row",
+    "position_row",
+    "wallet_account",
+]
+
+log = logging.getLogger("exchangekit.testing.bybit")
+
+Category = Literal["spot", "linear"]
+Payload = dict[str, Any]
+ZERO = Decimal(0)
+_DEPTHS = (1, 50, 200, 1000)
+_INTERVAL_NAMES = {wire: unified for unified, wire in INTERVALS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCredentials:
+    """An API key the emulator accepts, and the sim account it trades for."""
+
+    api_key: str
+    api_secret: str
+    account: str
+
+    def __repr__(self) -> str:
+        return f"ApiCredentials({self.api_key[:4]}..., account={self.account!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A simulated market as Bybit lists it."""
+
+    symbol: str
+    wire: str
+    category: Category
+    instrument: Instrument
+
+    def price(self, value: Decimal | None) -> str:
+        return _places(value, self.instrument.tick_size)
+
+    def qty(self, value: Decimal | None) -> str:
+        return _places(value, self.instrument.step_size)
+
+
+def num(value: Decimal | None) -> str:
+    """A decimal in plain notation without trailing zeros (``""`` for ``None``)."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _places(value: Decimal | None, unit: Decimal) -> str:
+    if value is None:
+        return ""
+    exponent = unit.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{value:.{places}f}"
+
+
+@dataclass
+class Venue:
+    """What every part of the dialect shares: the sim, the listings, keys, the clock."""
+
+    sim: SimExchange
+    listings: dict[tuple[Category, str], Listing]
+    """By ``(category, Bybit symbol)``."""
+    credentials: dict[str, ApiCredentials]
+    interval_scale: float = 1.0
+    restart_every: int = 0
+    """Send a ``u == 1`` book snapshot (a service restart) every N deltas of a topic; 0: never."""
+    server: EmulatorServer | None = None
+    triggered: set[str] = field(default_factory=set)
+    """Conditional orders that have triggered (Bybit: ``Untriggered`` until then)."""
+    seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_000))
+
+    def now_ms(self) -> int:
+        if self.server is not None:
+            return self.server.now_ms()
+        return self.sim.now_ms
+
+    def by_symbol(self, symbol: str) -> Listing | None:
+        return next((x for x in self.listings.values() if x.symbol == symbol), None)
+
+
+# -- wire rows shared by REST and the private topics -----------------------------------------
+
+
+def _status(order: Order, venue: Venue, category: Category) -> str:
+    status = order.status
+    conditional = order.type.is_conditional and order.order_id not in venue.triggered
+    if status is OrderStatus.OPEN:
+        return "Untriggered" if conditional else "New"
+    if status is OrderStatus.PARTIALLY_FILLED:
+        return "PartiallyFilled"
+    if status is OrderStatus.FILLED:
+        return "Filled"
+    if status is OrderStatus.REJECTED:
+        return "Rejected"
+    if conditional:
+        return "Deactivated"  # cancelled before it triggered
+    if category == "spot" and order.filled_quantity:
+        return "PartiallyFilledCanceled"
+    return "Cancelled"  # user cancels and IOC/FOK/market remainders alike
+
+
+def _tif(order: Order) -> str:
+    if not order.type.has_limit_price:
+        return "IOC"  # Bybit runs market orders as IOC limits
+    if order.post_only:
+        return "PostOnly"
+    return (order.time_in_force.value if order.time_in_force else "gtc").upper()
+
+
+def _trigger_direction(order: Order) -> int:
+    if not order.type.is_conditional:
+        return 0
+    take_profit = order.type.value.startswith("take_profit")
+    return 1 if (order.side is Side.BUY) != take_profit else 2
+
+
+def order_row(listing: Listing, order: Order, venue: Venue) -> Payload:
+    """An order as ``/v5/order/realtime`` and the ``order`` topic show it."""
+    filled = order.filled_quantity
+    value = filled * (order.average_fill_price or ZERO)
+    leaves = ZERO if order.status.is_terminal else (order.remaining_quantity or ZERO)
+    spot = listing.category == "spot"
+    stop_type = ""
+    if order.type.is_conditional:
+        stop_type = "tpslOrder" if spot else "Stop"
+    return {
+        "orderId": order.order_id,
+        "orderLinkId": order.client_order_id or "",
+        "blockTradeId": "",
+        "symbol": listing.wire,
+        "price": listing.price(order.price) if order.price is not None else "0",
+        "qty": listing.qty(order.quantity),
+        "side": "Buy" if order.side is Side.BUY else "Sell",
+        "isLeverage": "0" if spot else "",
+        "positionIdx": 0,
+        "orderStatus": _status(order, venue, listing.category),
+        "cancelType": "CancelByUser" if order.status is OrderStatus.CANCELLED else "UNKNOWN",
+        "rejectReason": "EC_NoError",
+        "avgPrice": num(order.average_fill_price) if filled else ("" if spot else "0"),
+        "leavesQty": listing.qty(leaves),
+        "leavesValue": num(leaves * (order.price or ZERO)),
+        "cumExecQty": listing.qty(filled),
+        "cumExecValue": num(value),
+        "cumExecFee": "0",
+        "timeInForce": _tif(order),
+        "orderType": "Limit" if order.type.has_limit_price else "Market",
+        "stopOrderType": stop_type,
+        "triggerPrice": listing.price(order.stop_price) if order.stop_price else "0",
+        "triggerDirection": _trigger_direction(order),
+        "triggerBy": "LastPrice" if order.stop_price else "",
+        "takeProfit": "",
+        "stopLoss": "",
+        "reduceOnly": order.reduce_only,
+        "closeOnTrigger": False,
+        "marketUnit": "baseCoin" if spot and not order.type.has_limit_price else "",
+        "orderFilter": ("StopOrder" if order.type.is_conditional else "Order") if spot else "",
+        "smpType": "None",
+        "createdTime": str(order.created_ms or 0),
+        "updatedTime": str(order.updated_ms or order.created_ms or 0),
+    }
+
+
+def execution_row(listing: Listing, fill: Fill, order: Order | None, seq: int) -> Payload:
+    """A fill as ``/v5/execution/list`` and the ``execution`` topic show it.
+
+    Spot names the fee coin; linear leaves ``feeCurrency`` empty (the settle coin pays).
+    """
+    spot = listing.category == "spot"
+    value = fill.price * fill.quantity
+    rate = fill.fee / value if value else ZERO
+    return {
+        "symbol": listing.wire,
+        "orderId": fill.order_id,
+        "orderLinkId": fill.client_order_id or "",
+        "side": "Buy" if fill.side is Side.BUY else "Sell",
+        "orderPrice": listing.price(order.price) if order and order.price else "0",
+        "orderQty": listing.qty(order.quantity) if order else "0",
+        "leavesQty": listing.qty(order.remaining_quantity) if order else "0",
+        "orderType": "Limit" if order and order.type.has_limit_price else "Market",
+        "stopOrderType": "UNKNOWN",
+        "execFee": num(fill.fee),
+        "feeCurrency": (fill.fee_asset or listing.instrument.quote) if spot else "",
+        "feeRate": num(rate.quantize(Decimal("0.00000001"))),
+        "execId": fill.trade_id,
+        "execPrice": listing.price(fill.price),
+        "execQty": listing.qty(fill.quantity),
+        "execType": "Trade",
+        "execValue": num(value),
+        "execTime": str(fill.timestamp_ms),
+        "isMaker": bool(fill.is_maker),
+        "markPrice": "" if spot else listing.price(fill.price),
+        "indexPrice": "",
+        "underlyingPrice": "",
+        "blockTradeId": "",
+        "closedSize": "0",
+        "seq": seq,
+    }
+
+
+def position_row(listing: Listing, position: Position, seq: int, now_ms: int) -> Payload:
+    """A linear position as ``/v5/position/list`` shows it (one-way mode, ``positionIdx`` 0)."""
+    size = position.quantity
+    side = "" if not size else ("Buy" if position.side.value == "long" else "Sell")
+    entry = position.entry_price or ZERO
+    updated = str(position.timestamp_ms or now_ms)
+    return {
+        "positionIdx": 0,
+        "riskId": 1,
+        "riskLimitValue": "2000000",
+        "symbol": listing.wire,
+        "side": side,
+        "size": listing.qty(size),
+        "avgPrice": num(entry) if size else "0",
+        "positionValue": num(size * entry),
+        "tradeMode": 0,
+        "autoAddMargin": 0,
+        "positionStatus": "Normal",
+        "leverage": num(position.leverage),
+        "markPrice": listing.price(position.mark_price),
+        "liqPrice": listing.price(position.liquidation_price) if size else "",
+        "bustPrice": "",
+        "positionIM": "0",
+        "positionMM": "0",
+        "takeProfit": "0",
+        "stopLoss": "0",
+        "trailingStop": "0",
+        "unrealisedPnl": num(position.unrealized_pnl or ZERO),
+        "curRealisedPnl": "0",
+        "cumRealisedPnl": num(position.realized_pnl or ZERO),
+        "adlRankIndicator": 0,
+        "isReduceOnly": False,
+        "createdTime": updated,
+        "updatedTime": updated,
+        "seq": seq,
+    }
+
+
+def wallet_account(balances: Iterable[Balance]) -> Payload:
+    """The unified account as ``/v5/account/wallet-balance`` and the ``wallet`` topic show it.
+
+    The simulator's locked amount (order reservations and position margin) is reported as
+    ``locked``; the initial-margin fields stay zero so nothing is counted twice.
+    """
+    coins = []
+    usdt = ZERO
+    for b in balances:
+        total = b.total if b.total is not None else b.free + b.locked
+        if b.asset == "USDT":
+            usdt = total
+        coins.append(
+            {
+                "coin": b.asset,
+                "equity": num(total),
+                "usdValue": num(total) if b.asset in ("USDT", "USDC") else "",
+                "walletBalance": num(total),
+                "free": "",
+                "locked": num(b.locked),
+                "spotHedgingQty": "0",
+                "borrowAmount": "0",
+                "availableToWithdraw": num(b.free),
+                "accruedInterest": "0",
+                "totalOrderIM": "0",
+                "totalPositionIM": "0",
+                "totalPositionMM": "0",
+                "unrealisedPnl": "0",
+                "cumRealisedPnl": "0",
+                "bonus": "0",
+                "marginCollateral": True,
+                "collateralSwitch": True,
+            }
+        )
+    return {
+        "accountType": "UNIFIED",
+        "accountIMRate": "0",
+        "accountMMRate": "0",
+        "accountLTV": "0",
+        "totalEquity": num(usdt),
+        "totalWalletBalance": num(usdt),
+        "totalMarginBalance": num(usdt),
+        "totalAvailableBalance": num(usdt),
+        "totalPerpUPL": "0",
+        "totalInitialMargin": "0",
+        "totalMaintenanceMargin": "0",
+        "coin": coins,
+    }
+
+
+def _send(conn: WsConnection, payload: Payload, label: str) -> None:
+    conn.send_nowait(json.dumps(payload, separators=(",", ":")), stream=label)
+
+
+def _answer(conn: WsConnection, op: str, req_id: Any, *, ok: bool, msg: str = "") -> None:
+    answer: Payload = {"success": ok, "ret_msg": msg, "conn_id": conn.state["conn_id"], "op": op}
+    if req_id is not None:
+        answer["req_id"] = req_id
+    _send(conn, answer, "control")
+
+
+# -- public topics ------------------------------------------------------------------------------
+
+
+@dataclass
+class _BookTopic:
+    """One ``orderbook.{depth}.{symbol}`` stream: its last published levels and ``u``."""
+
+    listing: Listing
+    depth: int
+    u: int = 0
+    bids: dict[str, str] = field(default_factory=dict)
+    asks: dict[str, str] = field(default_factory=dict)
+    deltas: int = 0
+
+
+@dataclass
+class _Topic:
+    """Any other public topic: what it is and what it last sent."""
+
+    family: str
+    listing: Listing
+    interval: str = ""
+    last: Payload = field(default_factory=dict)
+    candle_start: int | None = None
+
+
+class PublicTopics:
+    """``/v5/public/spot`` and ``/v5/public/linear``: subscriptions, pushes, pongs."""
+
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+        self._subscribers: dict[tuple[Category, str], set[WsConnection]] = {}
+        self._books: dict[tuple[Category, str], _BookTopic] = {}
+        self._topics: dict[tuple[Category, str], _Topic] = {}
+        self._ids = itertools.count(1)
+
+    async def serve(self, conn: WsConnection, category: Category) -> None:
+        conn.state.update(conn_id=f"pub-{next(self._ids)}", category=category, topics=set())
+        try:
+            async for text in conn:
+                self._control(conn, category, text)
+        finally:
+            for topic in conn.state["topics"]:
+                self._subscribers.get((category, topic), set()).discard(conn)
+
+    def _control(self, conn: WsConnection, category: Category, text: str) -> None:
+        try:
+            request = json.loads(text)
+            op, req_id = request.get("op"), request.get("req_id")
+        except (ValueError, AttributeError):
+            return
+        if op == "ping":
+            _answer(conn, "ping", req_id, ok=True, msg="pong")
+            return
+        if op not in ("subscribe", "unsubscribe"):
+            _answer(conn, str(op), req_id, ok=False, msg=f"error:unknown op {op}")
+            return
+        topics = [str(t) for t in request.get("args") or []]
+        if category == "spot" and len(topics) > 10:
+            _answer(conn, op, req_id, ok=False, msg="args size >10")
+            return
+        bad = next((t for t in topics if not self._known(category, t)), None)
+        if bad is not None:
+            _answer(conn, op, req_id, ok=False, msg=f"error:handler not found,topic:{bad}")
+            return
+        mine: set[str] = conn.state["topics"]
+        if op == "unsubscribe":
+            for topic in topics:
+                mine.discard(topic)
+                self._subscribers.get((category, topic), set()).discard(conn)
+            _answer(conn, op, req_id, ok=True, msg="unsubscribe" if category == "spot" else "")
+            return
+        already = [t for t in topics if t in mine]
+        if already:
+            _answer(conn, op, req_id, ok=False, msg=f"error:already subscribed,topic:{already[0]}")
+            return
+        _answer(conn, op, req_id, ok=True, msg="subscribe" if category == "spot" else "")
+        for topic in topics:
+            mine.add(topic)
+            self._subscribers.setdefault((category, topic), set()).add(conn)
+            if topic.startswith("orderbook."):
+                self._send_snapshot(conn, self._book(category, topic))
+            elif topic.startswith("tickers."):
+                state = self._topics[(category, topic)]
+                _send(conn, self._ticker_message(state, full=True), topic)
+
+    def _known(self, category: Category, topic: str) -> bool:
+        parts = topic.split(".")
+        listing = self.venue.listings.get((category, parts[-1]))
+        if listing is None:
+            return False
+        family = parts[0]
+        key = (category, topic)
+        if family == "orderbook" and len(parts) == 3 and parts[1].isdigit():
+            if int(parts[1]) not in _DEPTHS:
+                return False
+            self._books.setdefault(key, _BookTopic(listing, int(parts[1])))
+            return True
+        if family in ("publicTrade", "tickers") and len(parts) == 2:
+            self._topics.setdefault(key, _Topic(family, listing))
+            return True
+        if family == "kline" and len(parts) == 3 and parts[1] in _INTERVAL_NAMES:
+            self._topics.setdefault(key, _Topic(family, listing, interval=parts[1]))
+            return True
+        return False
+
+    # -- the book ------------------------------------------------------------------------------
+
+    def _book(self, category: Category, topic: str) -> _BookTopic:
+        book = self._books[(category, topic)]
+        if book.u == 0:
+            self._refresh(book)
+            book.u = 1000 + next(self.venue.seq) % 1000
+        return book
+
+    def _levels(self, book: _BookTopic) -> tuple[dict[str, str], dict[str, str]]:
+        listing = book.listing
+        snapshot = self.venue.sim.book(listing.symbol, book.depth)
+        bids = {listing.price(p): listing.qty(q) for p, q in snapshot.bids}
+        asks = {listing.price(p): listing.qty(q) for p, q in snapshot.asks}
+        return bids, asks
+
+    def _refresh(self, book: _BookTopic) -> tuple[list[list[str]], list[list[str]]]:
+        """Move the topic to the sim's book now; return the changed levels (0 = removed)."""
+        bids, asks = self._levels(book)
+        changed_bids = _diff(book.bids, bids)
+        changed_asks = _diff(book.asks, asks)
+        book.bids, book.asks = bids, asks
+        return changed_bids, changed_asks
+
+    def _book_message(self, book: _BookTopic, kind: str, bids: Any, asks: Any) -> Payload:
+        now = self.venue.now_ms()
+        return {
+            "topic": f"orderbook.{book.depth}.{book.listing.wire}",
+            "type": kind,
+            "ts": now,
+            "data": {
+                "s": book.listing.wire,
+                "b": bids,
+                "a": asks,
+                "u": book.u,
+                "seq": next(self.venue.seq),
+            },
+            "cts": now,
+        }
+
+    def _send_snapshot(self, conn: WsConnection, book: _BookTopic) -> None:
+        message = self._book_message(
+            book, "snapshot", _sorted(book.bids, True), _sorted(book.asks, False)
+        )
+        _send(conn, message, _book_label(book))
+
+    def _push_book(self, key: tuple[Category, str], book: _BookTopic) -> None:
+        subscribers = self._subscribers.get(key)
+        if not subscribers:
+            book.u = 0  # nobody listens: the next subscriber starts a fresh stream
+            return
+        bids, asks = self._refresh(book)
+        restart = self.venue.restart_every and book.deltas >= self.venue.restart_every
+        if book.depth == 1 or restart:
+            # Level 1 is snapshot-only; a restart overwrites every book with u == 1.
+            if not (bids or asks or restart):
+                return
+            if restart:
+                book.u, book.deltas = 1, 0
+            else:
+                book.u += 1
+            for conn in list(subscribers):
+                self._send_snapshot(conn, book)
+            return
+        if not bids and not asks:
+            return
+        book.u += 1
+        book.deltas += 1
+        message = self._book_message(book, "delta", bids, asks)
+        text = json.dumps(message, separators=(",", ":"))
+        for conn in list(subscribers):
+            conn.send_nowait(text, stream=_book_label(book))
+
+    # -- the other topics ----------------------------------------------------------------------
+
+    def on_trade(self, event: TradeEvent) -> None:
+        listing = self.venue.by_symbol(event.symbol)
+        if listing is None:
+            return
+        topic = f"publicTrade.{listing.wire}"
+        subscribers = self._subscribers.get((listing.category, topic))
+        if not subscribers:
+            return
+        trade = event.trade
+        payload = {
+            "topic": topic,
+            "type": "snapshot",
+            "ts": self.venue.now_ms(),
+            "data": [
+                {
+                    "T": trade.timestamp_ms,
+                    "s": listing.wire,
+                    "S": "Buy" if trade.side is Side.BUY else "Sell",
+                    "v": listing.qty(trade.quantity),
+                    "p": listing.price(trade.price),
+                    "L": "PlusTick",
+                    "i": trade.trade_id,
+                    "BT": False,
+                }
+            ],
+        }
+        for conn in list(subscribers):
+            _send(conn, payload, topic)
+
+    def _ticker_fields(self, listing: Listing) -> Payload:
+        t = self.venue.sim.ticker(listing.symbol)
+        change = (t.last / t.open - 1) if t.last and t.open else ZERO
+        fields: Payload = {
+            "symbol": listing.wire,
+            "lastPrice": listing.price(t.last),
+            "highPrice24h": listing.price(t.high),
+            "lowPrice24h": listing.price(t.low),
+            "prevPrice24h": listing.price(t.open),
+            "volume24h": num(t.volume),
+            "turnover24h": num(t.quote_volume),
+            "price24hPcnt": num(change.quantize(Decimal("0.0001"))),
+        }
+        if listing.category == "linear":
+            mark = self.venue.sim.mark_price(listing.symbol)
+            fields.update(
+                bid1Price=listing.price(t.bid),
+                bid1Size=listing.qty(t.bid_size),
+                ask1Price=listing.price(t.ask),
+                ask1Size=listing.qty(t.ask_size),
+                markPrice=listing.price(mark),
+                indexPrice=listing.price(mark),
+                fundingRate="0.0001",
+                openInterest="1000",
+            )
+        return fields
+
+    def _ticker_message(self, state: _Topic, *, full: bool) -> Payload:
+        fields = self._ticker_fields(state.listing)
+        kind = "snapshot"
+        data = fields
+        if state.listing.category == "linear" and not full:
+            # Linear sends only what changed since the last message.
+            data = {k: v for k, v in fields.items() if state.last.get(k) != v or k == "symbol"}
+            kind = "delta"
+        state.last = fields
+        return {
+            "topic": f"tickers.{state.listing.wire}",
+            "type": kind,
+            "ts": self.venue.now_ms(),
+            "cs": next(self.venue.seq),
+            "data": data,
+        }
+
+    def _kline_rows(self, state: _Topic) -> list[Payload]:
+        listing = state.listing
+        interval = _INTERVAL_NAMES[state.interval]
+        candles = self.venue.sim.candles(listing.symbol, interval, limit=2)
+        rows = []
+        for c in candles:
+            if state.candle_start is not None and c.open_ms < state.candle_start:
+                continue
+            closed = c is not candles[-1]
+            span = (c.close_ms or c.open_ms + 60_000) - c.open_ms
+            rows.append(
+                {
+                    "start": c.open_ms,
+                    "end": c.open_ms + span - 1,
+                    "interval": state.interval,
+                    "open": listing.price(c.open),
+                    "close": listing.price(c.close),
+                    "high": listing.price(c.high),
+                    "low": listing.price(c.low),
+                    "volume": num(c.volume),
+                    "turnover": num(c.quote_volume or ZERO),
+                    "confirm": closed,
+                    "timestamp": self.venue.now_ms(),
+                }
+            )
+        if candles:
+            state.candle_start = candles[-1].open_ms
+        return rows
+
+    def tick(self) -> None:
+        """Push every subscribed topic's change since the last tick."""
+        for key, book in list(self._books.items()):
+            if book.u:
+                self._push_book(key, book)
+        for key, state in list(self._topics.items()):
+            subscribers = self._subscribers.get(key)
+            if not subscribers or state.family == "publicTrade":
+                continue
+            topic = key[1]
+            if state.family == "tickers":
+                message = self._ticker_message(state, full=False)
+            else:
+                rows = self._kline_rows(state)
+                if not rows:
+                    continue
+                message = {
+                    "topic": topic,
+                    "type": "snapshot",
+                    "ts": self.venue.now_ms(),
+                    "data": rows,
+                }
+            for conn in list(subscribers):
+                _send(conn, message, topic)
+
+
+def _book_label(book: _BookTopic) -> str:
+    # Fault rules target streams by name; "depth" in it lets `*depth*` rules hit book topics.
+    return f"orderbook.{book.depth}.{book.listing.wire}/depth"
+
+
+def _diff(old: dict[str, str], new: dict[str, str]) -> list[list[str]]:
+    changed = [[p, q] for p, q in new.items() if old.get(p) != q]
+    changed += [[p, "0"] for p in old if p not in new]
+    return changed
+
+
+def _sorted(levels: dict[str, str], descending: bool) -> list[list[str]]:
+    return [[p, levels[p]] for p in sorted(levels, key=Decimal, reverse=descending)]
+
+
+# -- private topics -----------------------------------------------------------------------------
+
+_PRIVATE_FAMILIES = ("order", "execution", "position", "wallet")
+
+
+class PrivateTopics:
+    """``/v5/private``: log in with ``auth``, subscribe, receive the account's events."""
+
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+        self._connections: set[WsConnection] = set()
+        self._ids = itertools.count(1)
+        self._messages = itertools.count(1)
+
+    async def serve(self, conn: WsConnection) -> None:
+        conn.state.update(conn_id=f"priv-{next(self._ids)}", account=None, topics=set())
+        self._connections.add(conn)
+        try:
+            async for text in conn:
+                self._control(conn, text)
+        finally:
+            self._connections.discard(conn)
+
+    async def expire_all(self) -> None:
+        """Cut every private connection (Bybit's ``max_active_time`` running out)."""
+        for conn in list(self._connections):
+            with contextlib.suppress(Exception):
+                await conn.drop()
+
+    def _control(self, conn: WsConnection, text: str) -> None:
+        try:
+            request = json.loads(text)
+            op, req_id = request.get("op"), request.get("req_id")
+            args = list(request.get("args") or [])
+        except (ValueError, AttributeError, TypeError):
+            return
+        if op == "ping":
+            answer = {
+                "req_id": req_id,
+                "op": "pong",
+                "args": [str(self.venue.now_ms())],
+                "conn_id": conn.state["conn_id"],
+            }
+            _send(conn, answer, "control")
+        elif op == "auth":
+            verdict = self._verify(args)
+            if isinstance(verdict, ApiCredentials):
+                conn.state["account"] = verdict.account
+                _answer(conn, "auth", req_id, ok=True)
+            else:
+                _answer(conn, "auth", req_id, ok=False, msg=verdict)
+        elif op == "subscribe":
+            if conn.state["account"] is None:
+                _answer(conn, op, req_id, ok=False, msg="Request not authorized")
+                return
+            bad = next((t for t in args if not _private_topic(str(t))), None)
+            if bad is not None:
+                _answer(conn, op, req_id, ok=False, msg=f"error:handler not found,topic:{bad}")
+                return
+            conn.state["topics"].update(str(t) for t in args)
+            _answer(conn, op, req_id, ok=True)
+        elif op == "unsubscribe":
+            conn.state["topics"].difference_update(str(t) for t in args)
+            _answer(conn, op, req_id, ok=True)
+        else:
+            _answer(conn, str(op), req_id, ok=False, msg=f"error:unknown op {op}")
+
+    def _verify(self, args: Sequence[Any]) -> ApiCredentials | str:
+        if len(args) != 3:
+            return "Params Error"
+        key, expires, signature = str(args[0]), args[1], str(args[2])
+        creds = self.venue.credentials.get(key)
+        if creds is None:
+            return "Invalid apikey"
+        try:
+            expires_ms = int(expires)
+        except (TypeError, ValueError):
+            return "Params Error"
+        if expires_ms <= self.venue.now_ms():
+            return "Request expired"
+        expected = ws_signature(creds.api_secret, expires_ms)
+        if not hmac.compare_digest(expected, signature.lower()):
+            return "Invalid sign"
+        return creds
+
+    def publish(self, events: Sequence[AccountEvent]) -> None:
+        """Send the account events of one operation to every subscriber of the account."""
+        messages: dict[str, list[tuple[Category | None, Payload]]] = {
+            f: [] for f in _PRIVATE_FAMILIES
+        }
+        account = ""
+        now = self.venue.now_ms()
+        for ev in events:
+            account = ev.account
+            if isinstance(ev, OrderEvent):
+                listing = self.venue.by_symbol(ev.order.symbol)
+                if listing is None:
+                    continue
+                if ev.kind is OrderEventKind.TRIGGERED:
+                    self.venue.triggered.add(ev.order.order_id)
+                row = {"category": listing.category, **order_row(listing, ev.order, self.venue)}
+                messages["order"].append((listing.category, row))
+                if ev.fill is not None:
+                    fill = execution_row(listing, ev.fill, ev.order, next(self.venue.seq))
+                    messages["execution"].append(
+                        (listing.category, {"category": listing.category, **fill})
+                    )
+            elif isinstance(ev, PositionEvent):
+                listing = self.venue.by_symbol(ev.position.symbol)
+                if listing is None:
+                    continue
+                row = position_row(listing, ev.position, next(self.venue.seq), now)
+                row.update(category=listing.category, entryPrice=row["avgPrice"])
+                messages["position"].append((listing.category, row))
+            elif isinstance(ev, BalanceEvent):
+                messages["wallet"] = [(None, wallet_account(ev.balances))]
+        for conn in list(self._connections):
+            if conn.state["account"] != account or conn.closed:
+                continue
+            for family in _PRIVATE_FAMILIES:
+                rows = messages[family]
+                if rows:
+                    self._deliver(conn, family, rows, now)
+
+    def _deliver(
+        self, conn: WsConnection, family: str, rows: list[tuple[Category | None, Payload]], now: int
+    ) -> None:
+        topics: set[str] = conn.state["topics"]
+        for topic in sorted(topics):
+            name, _, only = topic.partition(".")
+            if name != family:
+                continue
+            chosen = [row for category, row in rows if not only or category == only]
+            if chosen:
+                payload = {
+                    "id": f"{conn.state['conn_id']}-{next(self._messages)}",
+                    "topic": topic,
+                    "creationTime": now,
+                    "data": chosen,
+                }
+                _send(conn, payload, topic)
+
+
+def _private_topic(topic: str) -> bool:
+    name, _, category = topic.partition(".")
+    return name in _PRIVATE_FAMILIES and category in ("", "spot", "linear", "inverse", "option")
