@@ -275,10 +275,11 @@ SPOT_CAPABILITIES = Capabilities(
     candle_intervals=tuple(INTERVALS),
     max_book_depth=400,  # market/books sz max 400 per side
     max_candles_per_request=300,  # market/candles limit max 300
+    private_streams=True,
     client_order_id_max_length=32,  # clOrdId: 1-32 letters and digits
 )
 """Spot in cash mode: no reduce-only, positions or leverage. Stop orders need the algo
-endpoint (not in this layer); private streams come with the client."""
+endpoint (``/api/v5/trade/order-algo``), which this adapter does not use yet."""
 
 SWAP_CAPABILITIES = Capabilities(
     market_kinds=frozenset({MarketKind.PERPETUAL}),
@@ -292,6 +293,7 @@ SWAP_CAPABILITIES = Capabilities(
     candle_intervals=tuple(INTERVALS),
     max_book_depth=400,
     max_candles_per_request=300,
+    private_streams=True,
     client_order_id_max_length=32,
 )
 """Linear USDT swaps (sizes converted to contracts with ctVal)."""

@@ -206,11 +206,16 @@ def test_orders_okx_cannot_express_are_not_supported(kw: dict[str, object], hedg
 def test_client_order_ids_are_encoded_deterministically_into_okx_alphabet() -> None:
     assert m.encode_client_order_id("abc123") == "abc123"
     assert m.encode_client_order_id("a" * 32) == "a" * 32
-    for odd in ("my-order_1", "a" * 33, "x:y"):
+    for odd in ("my-order_1", "a" * 33, "x:y", "Z0abc", "xkabcdefghijkl-1f"):
         encoded = m.encode_client_order_id(odd)
         assert encoded == m.encode_client_order_id(odd)
         assert encoded.isalnum()
-        assert len(encoded) == 32
+        assert len(encoded) <= 32
+    # Short ids come back as themselves; long ones are hashed (one way).
+    for short in ("my-order_1", "x:y", "Z0abc", "xkabcdefghijkl-1f"):
+        assert m.decode_client_order_id(m.encode_client_order_id(short)) == short
+    assert m.encode_client_order_id("a" * 33).startswith("ek")
+    assert len(m.encode_client_order_id("a" * 33)) == 32
     assert m.encode_client_order_id("my-order_1") != m.encode_client_order_id("my-order_2")
     assert m.order_params(req(client_order_id="my-order_1"), SYMBOLS)["clOrdId"] == (
         m.encode_client_order_id("my-order_1")

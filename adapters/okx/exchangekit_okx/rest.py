@@ -1,0 +1,194 @@
+"""How the OKX client talks REST: one transport, decoded envelopes, honest failures.
+
+:class:`OkxRest` wires the core :class:`~exchangekit.transport.RestTransport` with OKX's
+signer (headers, ISO-ms timestamps, the demo header) and error table, and adds the rules
+the transport cannot know:
+
+- GET parameters travel in the query string, POST parameters as the JSON body (signed as
+  sent);
+- a 2xx answer to an order that does not decode means the order most likely exists
+  (``OrderOutcomeUnknown``, never ``MappingError``);
+- 50102 / 50112 (timestamp refused) re-sync the server time once: a read is sent again,
+  an order is reported and never resent;
+- OKX sends no usage headers, so the limiter's own count is the usage (fact sheet §3.3).
+  A read refused with 50011 / HTTP 429 is sent once more after the pause the limiter
+  already applies (the caller asked for data, nothing can act twice); writes never.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import msgspec
+
+from exchangekit.clock import Clock
+from exchangekit.errors import ExchangeError, MappingError, OrderOutcomeUnknown, RateLimited
+from exchangekit.mapping import decoder
+from exchangekit.ratelimit import Limiter, Pool
+from exchangekit.transport import Credentials, Endpoint, Headers, Params, RestTransport
+from exchangekit.transport.endpoint import Security
+from exchangekit_okx import errors
+from exchangekit_okx import mappers as m
+from exchangekit_okx.config import OkxConfig
+from exchangekit_okx.signing import rest_signer
+
+__all__ = ["MAX_READ_RATE_LIMIT_WAIT_S", "OkxRest"]
+
+log = logging.getLogger("exchangekit.okx")
+
+T = TypeVar("T")
+
+MAX_READ_RATE_LIMIT_WAIT_S = 2.0
+"""A read refused for rate limit is sent again once if the pause is at most this long."""
+
+_OK_PREFIX = b'{"code":"0"'
+
+
+class OkxRest:
+    """Send an endpoint, decode its answer with the endpoint's schema, map it."""
+
+    def __init__(
+        self,
+        config: OkxConfig,
+        *,
+        name: str,
+        clock: Clock,
+        limiter: Limiter,
+        credentials: Credentials | None,
+    ) -> None:
+        self.name = name
+        self._config = config
+        self._clock = clock
+        self._limiter = limiter
+        self.pools: Sequence[Pool] = config.spec.pools
+        self._decoders: dict[str, Callable[[bytes], Any]] = {}
+        self.transport = RestTransport(
+            config.rest_url,
+            exchange=name,
+            classify=self._classify,
+            limiter=limiter,
+            signer=rest_signer(demo=config.is_demo),
+            credentials=credentials,
+            clock=clock,
+            timeouts=config.timeouts,
+            retry=config.retry,
+            transport=config.transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    def server_now_ms(self) -> int:
+        """OKX's time as best known (local clock plus the learned offset)."""
+        return self.transport.time_sync.now_ms()
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        params: Any,
+        read: Callable[[Any], T],
+        *,
+        client_order_id: str | None = None,
+    ) -> T:
+        """Send, decode the envelope with the endpoint's schema, map with ``read``."""
+        content = await self.send(endpoint, params, client_order_id)
+        try:
+            return read(self._decoder(endpoint)(content))
+        except MappingError as exc:
+            if endpoint.is_retry_safe:
+                raise
+            # OKX answered 2xx, so it most likely acted; only the proof is unreadable.
+            raise OrderOutcomeUnknown(
+                f"{endpoint.method} {endpoint.path} answered but the answer could not be read "
+                f"({exc}); reconcile by client order id",
+                exchange=self.name,
+                client_order_id=client_order_id,
+            ) from exc
+
+    async def send(
+        self, endpoint: Endpoint, params: Any, client_order_id: str | None = None
+    ) -> bytes:
+        """The raw answer body (seen by the payload observer)."""
+        if endpoint.security is Security.SIGNED and not self.transport.time_sync.synced:
+            await self.sync_time()
+        try:
+            content = await self._request(endpoint, params, client_order_id)
+        except errors.TimestampExpired:
+            # The clocks drifted apart; the request was refused outright. A read may go
+            # once more; an order is reported to the caller and never resent.
+            await self.sync_time(force=True)
+            if not endpoint.is_retry_safe:
+                raise
+            content = await self._request(endpoint, params, client_order_id)
+        except RateLimited as exc:
+            wait = exc.retry_after_s or 0.0
+            if not endpoint.is_retry_safe or wait > MAX_READ_RATE_LIMIT_WAIT_S:
+                raise
+            # The limiter paused the endpoint's pool: acquiring again waits it out.
+            content = await self._request(endpoint, params, client_order_id)
+        schema = endpoint.extra.get("response")
+        if schema is not None:
+            self.observe(f"{endpoint.method} {endpoint.path}", schema, content)
+        return content
+
+    async def _request(self, endpoint: Endpoint, params: Any, client_order_id: str | None) -> bytes:
+        if endpoint.method == "GET":
+            response = await self.transport.request(
+                endpoint, _query(params), client_order_id=client_order_id
+            )
+        else:
+            body = msgspec.json.encode(params if params is not None else {})
+            response = await self.transport.request(
+                endpoint, None, body=body, client_order_id=client_order_id
+            )
+        return response.content
+
+    async def sync_time(self, *, force: bool = False) -> None:
+        """Learn the server-time offset (once, unless ``force``)."""
+        if force or not self.transport.time_sync.synced:
+            endpoint = self._config.spec.endpoints.server_time
+            decode = self._decoder(endpoint)
+            await self.transport.sync_time(endpoint, lambda r: m.server_time_ms(decode(r.content)))
+
+    def observe(self, key: str, schema: type, raw: bytes) -> None:
+        observer = self._config.payload_observer
+        if observer is None:
+            return
+        try:
+            observer(key, schema, raw)
+        except Exception:  # an observer's bug must not break trading
+            log.exception("payload observer failed on %s", key)
+
+    def _decoder(self, endpoint: Endpoint) -> Callable[[bytes], Any]:
+        key = f"{endpoint.method} {endpoint.path}"
+        decode = self._decoders.get(key)
+        if decode is None:
+            decode = self._decoders[key] = decoder(endpoint.extra["response"], exchange=self.name)
+        return decode
+
+    def _classify(
+        self, status: int, headers: Headers, body: bytes, endpoint: Endpoint
+    ) -> ExchangeError | None:
+        if status < 300 and body.startswith(_OK_PREFIX):
+            return None  # the common case, without parsing the body twice
+        return errors.classify(
+            status,
+            body,
+            retry_after=headers.get("retry-after"),
+            retry_safe=endpoint.is_retry_safe,
+        )
+
+
+def with_cost(endpoint: Endpoint, cost: Any) -> Endpoint:
+    """``endpoint`` charging ``cost`` (a batch's weight depends on its JSON body, which the
+    transport's cost function never sees)."""
+    return dataclasses.replace(endpoint, cost=cost)
+
+
+def _query(params: Any) -> Params | None:
+    if not params:
+        return None
+    return {k: v for k, v in params.items() if v is not None}
