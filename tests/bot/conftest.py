@@ -1,20 +1,24 @@
 """Fixtures for the reference bot's tests: the paper exchange on a manual clock, a state
-store in a temporary directory, and an exchange wrapper that counts and injects faults."""
+store (SQLite in a temporary directory, and the same tests again on a real PostgreSQL
+server), and an exchange wrapper that counts and injects faults."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from exchangekit_bot.config import BotConfig, load_config
-from exchangekit_bot.storage import SqliteStorage
+from exchangekit_bot.storage import PostgresStorage, SqliteStorage, Storage
 
 import exchangekit
 from exchangekit import Order, OrderRequest
 from exchangekit.clock import ManualClock
+from tests.bot.pg_server import TestPostgres
+
+OpenState = Callable[[], Storage]
 
 
 class FaultyExchange:
@@ -75,10 +79,39 @@ def state_path(tmp_path: Path) -> str:
     return str(tmp_path / "state.db")
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TestPostgres]:
+    """A real PostgreSQL server for the whole session (see ``tests/bot/pg_server.py``)."""
+    server = TestPostgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test that uses the state store runs on both backends."""
+    return str(request.param)
+
+
 @pytest.fixture
-def store(state_path: str) -> SqliteStorage:
-    s = SqliteStorage(state_path)
-    yield s  # type: ignore[misc]
+def open_state(backend: str, state_path: str, request: pytest.FixtureRequest) -> OpenState:
+    """Opens the test's state store through a NEW connection each call, as another process
+    (a restarted bot, the kill switch) would: a SQLite file, or a PostgreSQL schema of its
+    own in the session's database."""
+    if backend == "sqlite":
+        return lambda: SqliteStorage(state_path)
+    server: TestPostgres = request.getfixturevalue("postgres_server")
+    schema = server.new_schema()
+    return lambda: PostgresStorage(server.dsn, schema=schema)
+
+
+@pytest.fixture
+def store(open_state: OpenState) -> Iterator[Storage]:
+    s = open_state()
+    yield s
     s.close()
 
 

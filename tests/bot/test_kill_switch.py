@@ -18,13 +18,13 @@ D = Decimal
 
 
 async def test_pause_survives_a_restart_and_the_restarted_bot_sends_nothing(
-    paper, clock, config, state_path
+    paper, clock, config, open_state
 ):
-    first = SqliteStorage(state_path)
+    first = open_state()
     pause(first, "operator says stop", by="test", ts_ms=clock.now_ms())
     first.close()
 
-    store = SqliteStorage(state_path)  # the bot process restarts
+    store = open_state()  # the bot process restarts
     assert store.pause_state().paused and store.pause_state().reason == "operator says stop"
     bot = Bot(config, paper, store, clock)
     await bot.start()
@@ -36,13 +36,15 @@ async def test_pause_survives_a_restart_and_the_restarted_bot_sends_nothing(
     store.close()
 
 
-async def test_a_running_bot_notices_the_pause_and_stops_sending(paper, clock, config, store):
+async def test_a_running_bot_notices_the_pause_and_stops_sending(
+    paper, clock, config, store, open_state
+):
     bot = Bot(config, paper, store, clock)
     await bot.start()
     await bot.tick()
     sent = len(paper.place_calls)
     assert sent > 0  # it was trading
-    other_process = SqliteStorage(store.path)  # the kill switch's own connection
+    other_process = open_state()  # the kill switch's own connection
     pause(other_process, "kill switch", by="kill-switch", ts_ms=clock.now_ms())
     other_process.close()
     for _ in range(20):

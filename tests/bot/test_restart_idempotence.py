@@ -4,7 +4,6 @@ never by a second submission (on the paper exchange)."""
 from __future__ import annotations
 
 from exchangekit_bot.bot import Bot
-from exchangekit_bot.storage import SqliteStorage
 
 from exchangekit import (
     DuplicateClientOrderId,
@@ -18,21 +17,16 @@ from tests.bot.helpers import make_executor, market_plan
 S = OrderStatus
 
 
-def restart(state_path: str) -> SqliteStorage:
-    """A new process opens the same state file."""
-    return SqliteStorage(state_path)
-
-
 async def test_intent_journaled_without_send_is_settled_by_lookup_not_resent(
-    paper, clock, state_path
+    paper, clock, open_state
 ):
-    first = restart(state_path)
+    first = open_state()  # a new process opens the same state
     executor = await make_executor(paper, first, clock)
     (record,) = executor.journal.record_plans([market_plan()], "d1")  # crash before sending
     assert record.status is S.PENDING and record.send_started_ms is None
     first.close()
 
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     (settling,) = await executor.recover()
     assert settling.status is S.UNKNOWN  # not found yet, and still inside the visibility window
@@ -51,15 +45,15 @@ async def test_intent_journaled_without_send_is_settled_by_lookup_not_resent(
     store.close()
 
 
-async def test_send_with_unknown_outcome_is_found_by_lookup_after_restart(paper, clock, state_path):
-    first = restart(state_path)
+async def test_send_with_unknown_outcome_is_found_by_lookup_after_restart(paper, clock, open_state):
+    first = open_state()  # a new process opens the same state
     executor = await make_executor(paper, first, clock)
     paper.land_then_raise = OrderOutcomeUnknown("read timeout after send", exchange="paper")
     (record,) = await executor.submit([market_plan()], "d1")
     assert record.status is S.UNKNOWN and record.send_started_ms is not None
     first.close()  # crash before any lookup
 
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     (settled,) = await executor.recover()
     assert settled.status is S.FILLED
@@ -68,15 +62,15 @@ async def test_send_with_unknown_outcome_is_found_by_lookup_after_restart(paper,
     store.close()
 
 
-async def test_intent_that_landed_although_no_send_was_recorded_is_found(paper, clock, state_path):
-    store = restart(state_path)
+async def test_intent_that_landed_although_no_send_was_recorded_is_found(paper, clock, open_state):
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     (record,) = executor.journal.record_plans([market_plan()], "d1")
     request = executor._request(record)
     await paper.inner.place_order(request)  # it reached the exchange; the journal never knew
     store.close()
 
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     (settled,) = await executor.recover()
     assert settled.status is S.FILLED
@@ -85,15 +79,15 @@ async def test_intent_that_landed_although_no_send_was_recorded_is_found(paper, 
 
 
 async def test_pending_with_send_recorded_that_never_landed_is_closed_after_the_window(
-    paper, clock, state_path
+    paper, clock, open_state
 ):
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     (record,) = executor.journal.record_plans([market_plan()], "d1")
     executor.journal.update(record, send_started_ms=clock.now_ms(), send_attempts=1)
     store.close()
 
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     await clock.advance(3)
     (first,) = await executor.recover()
@@ -153,9 +147,9 @@ async def test_transient_error_is_resent_with_the_same_client_order_id(paper, cl
 
 
 async def test_bot_startup_settles_the_journal_before_any_strategy_runs(
-    paper, clock, config, state_path
+    paper, clock, config, open_state
 ):
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     executor = await make_executor(paper, store, clock)
     paper.land_then_raise = OrderOutcomeUnknown("timeout", exchange="paper")
     (lost,) = await executor.submit([market_plan(symbol="BTC/USDT")], "d1")
@@ -163,7 +157,7 @@ async def test_bot_startup_settles_the_journal_before_any_strategy_runs(
     store.close()
     paper.place_calls.clear()
 
-    store = restart(state_path)
+    store = open_state()  # a new process opens the same state
     bot = Bot(config, paper, store, clock)
     await bot.start()
     assert store.get_order(lost.client_order_id).status is S.FILLED  # type: ignore[union-attr]

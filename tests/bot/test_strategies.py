@@ -185,16 +185,14 @@ def test_deep_drawdown_cuts_leverage_to_the_minimum():
     assert d.leverage == config.minimum and d.drawdown_factor == 0
 
 
-async def test_leverage_is_persisted_and_continues_after_a_restart(paper, clock, state_path):
-    from exchangekit_bot.storage import SqliteStorage
-
+async def test_leverage_is_persisted_and_continues_after_a_restart(paper, clock, open_state):
     config = LeverageConfig(enabled=True, base=D(5), maximum=D(5), max_step=D(1))
-    store = SqliteStorage(state_path)
+    store = open_state()
     keeper = LeverageKeeper(paper, store, config)
     first = await keeper.update(TREND, PERP, drawdown=D(0))
     assert first is not None
     store.close()
-    store = SqliteStorage(state_path)
+    store = open_state()
     keeper = LeverageKeeper(paper, store, config)
     assert keeper.state(PERP.symbol) is not None
     assert keeper.state(PERP.symbol).leverage == first  # type: ignore[union-attr]

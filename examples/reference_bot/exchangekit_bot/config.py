@@ -13,7 +13,7 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -70,10 +70,36 @@ class ExchangeConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=
 
 
 class StorageConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Where the journal, fills, incidents and the pause flag live."""
+    """Where the journal, fills, incidents and the pause flag live.
 
+    SQLite by default; ``backend = "postgres"`` with a ``dsn`` keeps the same tables on a
+    PostgreSQL server (needs ``pip install 'exchangekit-reference-bot[postgres]'``).
+    ``--state`` on the command line takes a SQLite file or a ``postgresql://`` URL.
+    """
+
+    backend: Literal["sqlite", "postgres"] = "sqlite"
     path: str = "exchangekit-bot.db"
     """SQLite file (WAL). ``":memory:"`` for a throwaway run."""
+    dsn: str | None = None
+    """PostgreSQL: a ``postgresql://user@host:5432/db`` URL or a libpq ``key=value`` string.
+    Leave the password out (``PGPASSWORD`` or ``~/.pgpass`` supply it); if it is in, it is
+    masked wherever the bot prints or logs the DSN."""
+    schema: str | None = None
+    """PostgreSQL schema for the bot's tables (created if missing); None: the search_path's
+    first one (``public``). Two bots sharing a database need a schema each."""
+
+    def __post_init__(self) -> None:
+        if self.backend == "postgres" and not self.dsn:
+            raise ConfigError('[storage] backend = "postgres" needs dsn = "postgresql://..."')
+
+    def __repr__(self) -> str:
+        from exchangekit_bot.storage.dsn import redact_dsn
+
+        dsn = None if self.dsn is None else redact_dsn(self.dsn)
+        return (
+            f"StorageConfig(backend={self.backend!r}, path={self.path!r}, dsn={dsn!r}, "
+            f"schema={self.schema!r})"
+        )
 
 
 class RegimeConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -1,9 +1,9 @@
 """The storage interface: everything durable goes through it.
 
-SQLite (:mod:`exchangekit_bot.storage.sqlite`) implements it today; a PostgreSQL backend,
-for several processes sharing state across hosts, implements the same methods. Every
-method that changes state is atomic on its own; :meth:`Storage.transaction` groups several
-into one durable step.
+SQLite (:mod:`exchangekit_bot.storage.sqlite`) is the default; PostgreSQL
+(:mod:`exchangekit_bot.storage.postgres`), for state on a database server, implements the
+same methods with the same semantics. Every method that changes state is atomic on its
+own; :meth:`Storage.transaction` groups several into one durable step.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ from exchangekit_bot.storage.records import (
     RiskRejection,
 )
 
-__all__ = ["Storage"]
+__all__ = ["Storage", "StorageError"]
+
+
+class StorageError(RuntimeError):
+    """The state store cannot be opened or reached (the message never holds a password)."""
 
 
 @runtime_checkable
