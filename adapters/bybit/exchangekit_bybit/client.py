@@ -30,7 +30,7 @@ from typing import Any, Self
 
 import msgspec
 
-from exchangekit.clock import SystemClock
+from exchangekit.clock import Clock, SystemClock
 from exchangekit.errors import ExchangeError, InvalidOrder, NotSupported, OrderNotFound
 from exchangekit.models import (
     Balance,
@@ -299,6 +299,10 @@ class BybitClient:
         client_order_id: str | None = None,
         priority: Priority | None = None,
     ) -> Order:
+        """Cancel one order and return its state read back (``cancelled``, keeping what
+        filled). Bybit acknowledges the cancel with ids only; should the read-back fail,
+        its error is raised although the cancel went through (a second cancel answers
+        ``OrderNotFound``, which is harmless)."""
         symbols = await self._symbol_map()
         params = m.cancel_params(
             symbol, symbols, category=self._category,
@@ -492,9 +496,7 @@ def _ignore(envelope: Any) -> None:
     return None
 
 
-def _acknowledged(
-    request: OrderRequest, order_id: str, link_id: str, clock: SystemClock | Any
-) -> Order:
+def _acknowledged(request: OrderRequest, order_id: str, link_id: str, clock: Clock) -> Order:
     """The order as Bybit acknowledged it, built from the request: nothing known filled."""
     now = clock.now_ms()
     return Order(

@@ -316,9 +316,9 @@ class TickerState:
         self.fields: dict[str, str] = {}
         self.ts = 0
 
-    def update(self, data: ws.TickerData, ts: int | None, *, snapshot: bool) -> None:
-        if snapshot:
-            self.fields = {}
+    def update(self, data: ws.TickerData, ts: int | None) -> None:
+        # A snapshot carries every field it has and a delta the changed ones: either way,
+        # overwrite what came; the quote from orderbook.1 (spot) stays.
         for name in data.__struct_fields__:
             value = getattr(data, name)
             if value is not None and name != "symbol":
@@ -396,11 +396,11 @@ class PublicStreams:
                     if state is not None:
                         state.quote(item.data, item.ts)
                     continue
-                snapshot, data, ts = item
+                _, data, ts = item
                 state = states.get(data.symbol)
                 if state is None:
                     continue
-                state.update(data, ts, snapshot=snapshot)
+                state.update(data, ts)
                 ticker = state.ticker()
                 if ticker is not None:
                     yield ticker
