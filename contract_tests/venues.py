@@ -27,6 +27,8 @@ from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule
 TESTNET_SYMBOLS: dict[str, str] = {
     "binance": "BTC/USDT",
     "binanceusdm": "BTC/USDT:USDT",
+    "bybit": "BTC/USDT",  # Bybit testnet (testnet=True); demo trading: demo=True
+    "bybitlinear": "BTC/USDT:USDT",
     "okx": "BTC/USDT",  # OKX demo trading (testnet=True)
     "okxswap": "BTC/USDT:USDT",
 }

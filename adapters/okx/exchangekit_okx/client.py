@@ -26,7 +26,7 @@ from typing import Any, Self
 import msgspec
 
 from exchangekit.clock import SystemClock
-from exchangekit.errors import InvalidOrder, NotSupported, OrderNotFound
+from exchangekit.errors import InvalidOrder, MappingError, NotSupported, OrderNotFound
 from exchangekit.models import (
     Balance,
     Candle,
@@ -218,9 +218,12 @@ class OkxClient:
             cursor = batch[0].open_ms - 1
             if start_ms is None and limit is None:
                 break  # no range and no count: the latest page
-            if len(batch) < size or (start_ms is not None and cursor < start_ms):
-                if endpoint is self._api.history_candles or start_ms is None:
-                    break
+            if start_ms is not None and cursor < start_ms:
+                break  # the range is covered
+            if len(batch) < size:
+                if endpoint is self._api.history_candles:
+                    break  # nothing older anywhere
+                # market/candles keeps the latest 1,440 rows; older ones are history.
                 endpoint, page = self._api.history_candles, _HISTORY_PAGE
         if limit is not None and len(out) > limit:
             out = out[len(out) - limit :] if start_ms is None else out[:limit]
@@ -294,7 +297,12 @@ class OkxClient:
                 lambda e: _single(e, client_order_id),
                 client_order_id=client_order_id,
             )
-            order = await self.get_order(symbol, order_id=ack.ordId or order_id)
+            known_id = ack.ordId or order_id
+            order = await self.get_order(
+                symbol,
+                order_id=known_id,
+                client_order_id=None if known_id else client_order_id,
+            )
             for _ in range(_SETTLE_POLLS):
                 if order.status.is_terminal:
                     break
@@ -459,7 +467,10 @@ class OkxClient:
 def _single(envelope: s.Envelope[Any], client_order_id: str | None) -> Any:
     """The one item of an order answer, raising its own error when it failed."""
     if not envelope.data:
-        raise errors.error_for_code(envelope.code, envelope.msg, client_order_id=client_order_id)
+        # A success without its item: OKX acted, or may have; only the proof is missing.
+        raise MappingError(
+            "an order answer without its data item", path="$.data", raw=envelope, exchange="okx"
+        )
     item = envelope.data[0]
     failure = errors.item_error(item.sCode, item.sMsg, client_order_id=client_order_id)
     if failure is not None:

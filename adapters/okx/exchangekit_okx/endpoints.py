@@ -204,7 +204,7 @@ ENDPOINTS = Endpoints(
         priority=Priority.CANCEL,
         retry_safe=True,
         doc=f"{_DOC}#order-book-trading-trade-post-cancel-multiple-orders",
-        extra={"response": s.Envelope[s.CancelAck]},
+        extra={"response": s.Envelope[s.CancelAck], "batch": True},
     ),
     get_order=Endpoint(
         "GET",
