@@ -76,7 +76,9 @@ def test_durable_steps_of_two_connections_queue_behind_each_other(postgres_serve
         else:
             pytest.fail("the second writer never waited for the first step")
         assert not done.is_set()
-        assert second.get_value("counter") is None  # uncommitted: invisible to others
+        # (the second connection is busy waiting; a third one looks)
+        uncommitted = observer.execute(f"SELECT count(*) FROM {schema}.kv").fetchone()
+        assert uncommitted == (0,)  # the first step's write is invisible until it commits
     thread.join(timeout=10)
     assert done.is_set()
     assert first.get_value("counter") == "from the second step"  # it ran after the commit

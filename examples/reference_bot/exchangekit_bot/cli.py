@@ -23,14 +23,14 @@ import msgspec
 import exchangekit
 from exchangekit.clock import Clock, ManualClock, SystemClock
 from exchangekit_bot.bot import Bot, BotStartError, Mode
-from exchangekit_bot.config import BotConfig, ConfigError, load_config
+from exchangekit_bot.config import BotConfig, ConfigError, StorageConfig, load_config
 from exchangekit_bot.killswitch import kill, pause, resume
 from exchangekit_bot.modes.emulator import (
-    EMULATOR_URL_KEY,
     EmulatorAddress,
     EmulatorUnavailable,
     emulator_client_options,
     exchange_record_counts,
+    record_emulator,
     serve_emulator,
 )
 from exchangekit_bot.modes.exchange import (
@@ -45,7 +45,13 @@ from exchangekit_bot.modes.sim_clock import ScaledClock
 from exchangekit_bot.observability.logs import configure_logging
 from exchangekit_bot.observability.metrics import BotMetrics
 from exchangekit_bot.reconcile import ReconcileReport
-from exchangekit_bot.storage import open_storage
+from exchangekit_bot.storage import (
+    StorageError,
+    describe_storage,
+    is_postgres_dsn,
+    open_storage,
+    redact_dsn,
+)
 from exchangekit_bot.summary import RunSummary, render_summary
 
 if TYPE_CHECKING:
@@ -54,6 +60,9 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 PAPER_FEES = {"taker_fee": "0.0005", "maker_fee": "0.0001"}
+#: How much faster than the wall clock the emulator's market runs by default: the default
+#: five simulated minutes take about a minute.
+EMULATOR_SPEED = 5.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,8 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--minutes",
         type=float,
         default=None,
-        help="run length: wall-clock minutes on the emulator (default 1), simulated minutes "
-        "in-process (default 5)",
+        help="run length in simulated minutes (default 5)",
     )
     p.add_argument("--seed", type=int, default=None, help="market seed of the simulated exchange")
     p.add_argument(
@@ -104,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--speed",
         type=float,
         default=None,
-        help="in-process only: simulated seconds per real second (default 30)",
+        help="simulated seconds per real second (default: 5 on the emulator, 30 in-process)",
     )
     p.add_argument(
         "--virtual",
@@ -154,8 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> BotConfig:
     overrides: dict[str, Any] = {}
-    if getattr(args, "state", None):
-        overrides["storage__path"] = args.state
+    state = getattr(args, "state", None)
+    if state and is_postgres_dsn(state):
+        overrides["storage__backend"] = "postgres"
+        overrides["storage__dsn"] = state
+    elif state:
+        overrides["storage__path"] = state
     return load_config(args.config, **overrides)
 
 
@@ -187,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.command]
     try:
         return handler(args, config)
-    except (CredentialsMissing, BotStartError, EmulatorUnavailable) as exc:
+    except (CredentialsMissing, BotStartError, EmulatorUnavailable, StorageError) as exc:
         print(f"exchangekit-bot: refusing to start: {exc}", file=sys.stderr)
         return 2
 
@@ -235,28 +247,39 @@ def _paper(args: argparse.Namespace, config: BotConfig) -> int:
             f"paper trades a simulated exchange: set [exchange] emulator = true (the "
             f'{exchange.adapter} wire emulator) or adapter = "paper", or pass --inprocess'
         )
-    if args.speed is not None:
+    if args.speed is not None and args.speed <= 0:
+        raise BotStartError("--speed must be positive on the emulator (--virtual is in-process)")
+    if args.speed not in (None, 1.0) and exchange.emulator_url:
         raise BotStartError(
-            "--speed applies to the in-process exchange only: the emulator's market runs on "
-            "wall-clock time (pass --inprocess to simulate faster)"
+            "--speed applies to the emulator paper serves; the one at emulator_url runs its "
+            "own clock (the bot follows it at speed 1)"
         )
     return _paper_on_emulator(args, config)
 
 
-def _fresh_state(args: argparse.Namespace, config: BotConfig, *, reuse: bool) -> str:
+def _fresh_state(
+    args: argparse.Namespace, config: BotConfig, *, reuse: bool
+) -> str | StorageConfig:
     """The state file of a paper run. A new simulated exchange is born with every run, so
     yesterday's journal describes orders on an exchange that no longer exists: unless asked
     (``--state``) or ``reuse``, start from fresh state in a temporary directory."""
-    if args.state:
-        return str(args.state)
-    if reuse:
-        return config.storage.path
+    if args.state or reuse:
+        return config.storage
     return os.path.join(tempfile.mkdtemp(prefix="exchangekit-bot-paper-"), "state.db")
+
+
+def _log_beside(state: str | StorageConfig) -> str:
+    """The paper run's log file: beside a SQLite state file, else in a temporary directory."""
+    if isinstance(state, str):
+        return os.path.join(os.path.dirname(state) or ".", "bot.log")
+    if state.backend == "sqlite":
+        return _log_beside(state.path)
+    return os.path.join(tempfile.mkdtemp(prefix="exchangekit-bot-paper-"), "bot.log")
 
 
 def _paper_in_process(args: argparse.Namespace, config: BotConfig) -> int:
     state = _fresh_state(args, config, reuse=False)
-    _logging(args, config, os.path.join(os.path.dirname(state) or ".", "bot.log"))
+    _logging(args, config, _log_beside(state))
     minutes = 5.0 if args.minutes is None else args.minutes
     speed = 30.0 if args.speed is None else args.speed
     virtual = args.virtual or speed <= 0
@@ -277,7 +300,7 @@ def _paper_in_process(args: argparse.Namespace, config: BotConfig) -> int:
     total_s = minutes * 60
     print(
         f"paper: in-process simulated exchange, {minutes:g} simulated minutes, "
-        f"{'virtual clock' if virtual else f'x{speed:g} speed'}; state {state}"
+        f"{'virtual clock' if virtual else f'x{speed:g} speed'}; state {describe_storage(state)}"
     )
     bot = Bot(config, exchange, store, clock, mode=Mode.PAPER, metrics=_metrics(config))
     progress = None if args.quiet else Progress(sys.stdout, every_s=30.0, total_s=total_s)
@@ -299,13 +322,13 @@ def _paper_on_emulator(args: argparse.Namespace, config: BotConfig) -> int:
     cfg = config.exchange
     external = cfg.emulator_url
     state = _fresh_state(args, config, reuse=external is not None)
-    _logging(args, config, os.path.join(os.path.dirname(state) or ".", "bot.log"))
-    minutes = 1.0 if args.minutes is None else args.minutes
+    _logging(args, config, _log_beside(state))
+    minutes = 5.0 if args.minutes is None else args.minutes
+    speed = 1.0 if external else EMULATOR_SPEED if args.speed is None else args.speed
     seed = cfg.emulator_seed if args.seed is None else args.seed
     port = cfg.emulator_port if args.serve_port is None else args.serve_port
     total_s = minutes * 60
     store = open_storage(state)
-    clock = SystemClock()
     progress = (
         None
         if args.quiet
@@ -319,23 +342,28 @@ def _paper_on_emulator(args: argparse.Namespace, config: BotConfig) -> int:
                 address: EmulatorAddress | EmulatorServer = EmulatorAddress(external)
             else:
                 server = await stack.enter_async_context(
-                    serve_emulator(cfg.adapter, seed=seed, port=port)
+                    serve_emulator(cfg.adapter, seed=seed, port=port, speed=speed)
                 )
                 address = server
-            store.put_value(EMULATOR_URL_KEY, address.http_url)
+            record_emulator(store, address)
+            # One clock for the exchange, its client and the bot: the emulator's.
+            clock = address.clock
             name, options = emulator_client_options(cfg, address)
+            options.setdefault("clock", clock)
             exchange = exchangekit.connect(name, **options)
             await stack.enter_async_context(exchange)
             where = "running at" if external else f"served (seed {seed}) on"
             print(
                 f"paper: {name} wire emulator {where} {address.http_url}; the real {name} "
                 f"adapter (REST, signing, rate limiter, WebSocket streams)\n"
-                f"       {minutes * 60:g} s of wall-clock time: the emulator's market runs on "
-                "the wall clock (no acceleration);\n"
+                f"       {minutes:g} simulated minutes at x{speed:g} speed (about "
+                f"{total_s / speed:.0f} s of wall-clock time); the emulator, the adapter and "
+                "the bot share its clock;\n"
                 "       its candle history is pre-generated, so the trend strategy decides "
                 "from the first tick\n"
-                f"state: {state}\n"
-                f"stop:  exchangekit-bot kill --state {state}   (from another shell)",
+                f"state: {describe_storage(state)}\n"
+                f"stop:  exchangekit-bot kill --state {describe_storage(state)}   (from another "
+                "shell)",
                 flush=True,
             )
             bot = Bot(config, exchange, store, clock, mode=Mode.PAPER, metrics=_metrics(config))
@@ -356,8 +384,8 @@ def _paper_on_emulator(args: argparse.Namespace, config: BotConfig) -> int:
             f"{counts['refused']} refused (the emulator's own ground truth)"
         )
     print(
-        f"market            {total_s:g} s of the emulator's wall-clock market (it has no time "
-        "acceleration),\n                  after a pre-generated candle history"
+        f"market            {total_s:g} s of the emulator's market at x{speed:g} speed, "
+        "after a pre-generated candle history"
     )
     return 1 if summary.paused else 0
 
@@ -387,7 +415,7 @@ def _live(args: argparse.Namespace, config: BotConfig) -> int:
     if not shadow and not cfg.testnet and not args.mainnet and not uses_emulator(cfg):
         raise BotStartError("[exchange] testnet = false: pass --mainnet to trade real money")
     _logging(args, config, None)
-    store = open_storage(config.storage.path)
+    store = open_storage(config.storage)
     if in_process:
         exchange = connect_exchange(cfg, require_credentials=False)
     else:
@@ -426,14 +454,15 @@ def _live(args: argparse.Namespace, config: BotConfig) -> int:
 
 def _kill(args: argparse.Namespace, config: BotConfig) -> int:
     _logging(args, config, None)
-    store = open_storage(config.storage.path)
+    store = open_storage(config.storage)
     clock = SystemClock()
     try:
         if config.exchange.adapter in IN_PROCESS_ADAPTERS:
             pause(store, args.reason, by="kill-switch", ts_ms=clock.now_ms())
             print(
-                f"paused ({config.storage.path}). The {config.exchange.adapter!r} exchange lives "
-                "inside the bot's process: stop that process to end its orders."
+                f"paused ({describe_storage(config.storage)}). The "
+                f"{config.exchange.adapter!r} exchange lives inside the bot's process: stop that "
+                "process to end its orders."
             )
             return 0
         # The pause goes first, before anything that can fail (even finding the exchange).
@@ -461,7 +490,7 @@ def _kill(args: argparse.Namespace, config: BotConfig) -> int:
 
 
 def _pause(args: argparse.Namespace, config: BotConfig) -> int:
-    store = open_storage(config.storage.path)
+    store = open_storage(config.storage)
     pause(store, args.reason, by="operator", ts_ms=SystemClock().now_ms())
     store.close()
     print(f"paused: {args.reason}")
@@ -469,7 +498,7 @@ def _pause(args: argparse.Namespace, config: BotConfig) -> int:
 
 
 def _resume(args: argparse.Namespace, config: BotConfig) -> int:
-    store = open_storage(config.storage.path)
+    store = open_storage(config.storage)
     closed = resume(store, by="operator", ts_ms=SystemClock().now_ms())
     store.close()
     print(f"resumed; {closed} incident(s) acknowledged; positions will be re-baselined")
@@ -477,10 +506,10 @@ def _resume(args: argparse.Namespace, config: BotConfig) -> int:
 
 
 def _status(args: argparse.Namespace, config: BotConfig) -> int:
-    if not Path(config.storage.path).exists():
+    if config.storage.backend == "sqlite" and not Path(config.storage.path).exists():
         print(f"no state at {config.storage.path}")
         return 0
-    store = open_storage(config.storage.path)
+    store = open_storage(config.storage)
     state = store.pause_state()
     print(f"paused            {'yes: ' + state.reason if state.paused else 'no'}")
     counts: dict[str, int] = {}
@@ -497,7 +526,7 @@ def _reconcile(args: argparse.Namespace, config: BotConfig) -> int:
     """Start the bot's pipeline up to (not including) its strategies: settle every pending
     or unknown order by lookup, sync fills, reconcile, and print what differs."""
     _logging(args, config, None)
-    store = open_storage(config.storage.path)
+    store = open_storage(config.storage)
     if config.exchange.adapter in IN_PROCESS_ADAPTERS:
         store.close()
         raise BotStartError("the in-process exchange lives inside the paper process only")
@@ -528,7 +557,10 @@ def _reconcile(args: argparse.Namespace, config: BotConfig) -> int:
 
 
 def _print_config(args: argparse.Namespace, config: BotConfig) -> int:
-    print(msgspec.json.format(msgspec.json.encode(config)).decode())
+    data = msgspec.to_builtins(config)
+    if config.storage.dsn is not None:
+        data["storage"]["dsn"] = redact_dsn(config.storage.dsn)
+    print(msgspec.json.format(msgspec.json.encode(data)).decode())
     return 0
 
 

@@ -77,10 +77,14 @@ async def run_bot(
             await bot.tick()
             if progress is not None:
                 progress(bot, clock.monotonic() - started)
+            # The last wait ends at the deadline, not a tick past it.
+            wait_s = tick_s
+            if duration_s is not None:
+                wait_s = min(tick_s, max(0.0, duration_s - (clock.monotonic() - started)))
             if advance is not None:
-                await advance(tick_s)
+                await advance(wait_s)
             else:
-                await clock.sleep(tick_s)
+                await clock.sleep(wait_s)
     finally:
         for task in (watchdog, follower):
             if task is None:
