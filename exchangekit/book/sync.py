@@ -136,6 +136,15 @@ class BookSync:
         if not self.rule.snapshots_in_band:
             self.request_snapshot()
 
+    def on_malformed(self, detail: str) -> None:
+        """A delta arrived that could not be read at all: it is lost, so is the book.
+
+        For adapters that decode levels lazily (after routing): the book is invalidated
+        and reported ``malformed``, deltas buffered before the lost one are dropped (no
+        snapshot can be bridged across it), and a new snapshot is requested.
+        """
+        self._invalidate(BookEventKind.MALFORMED, detail, pending=())
+
     def on_snapshot(self, snapshot: BookSnapshot) -> None:
         """Install a snapshot that arrived on the stream; it supersedes buffered deltas.
 

@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from exchangekit.clock import Clock
+from exchangekit.ws.direct import DirectConnection
 from exchangekit.ws.stream import SubscriptionStream
 from exchangekit.ws.venue import Control, Frame, Routed, WsVenue
 
@@ -48,6 +49,7 @@ async def open_socket(url: str, venue: WsVenue) -> ClientConnection:
         ping_timeout=venue.protocol_ping_timeout_s,
         close_timeout=venue.close_timeout_s,
         max_size=venue.max_message_bytes,
+        create_connection=DirectConnection if venue.direct_frames else None,
     )
 
 
@@ -86,8 +88,11 @@ class WsConnection:
 
     async def recv(self, timeout_s: float) -> Frame:
         """Receive one frame directly; only meaningful before :meth:`start`."""
+        socket = self._socket
         async with asyncio.timeout(timeout_s):
-            return await self._socket.recv()
+            if isinstance(socket, DirectConnection):
+                return await socket.next_message()
+            return await socket.recv()
 
     async def ping_round_trip(self) -> asyncio.Future[float] | None:
         """Send a protocol ping; the future resolves when its pong arrives.
@@ -113,7 +118,13 @@ class WsConnection:
         """Start reading (into ``streams``, by key), writing and pinging."""
         loop = asyncio.get_running_loop()
         name = f"{self._venue.name}-ws-{self.number}"
-        self._tasks.append(loop.create_task(self._read(streams, sink), name=f"{name}-read"))
+        socket = self._socket
+        if isinstance(socket, DirectConnection):
+            # Frames are routed from the transport's callback; a task only waits for the end.
+            self._tasks.append(loop.create_task(self._watch(socket), name=f"{name}-read"))
+            socket.set_receiver(self._receiver(streams, sink))
+        else:
+            self._tasks.append(loop.create_task(self._read(streams, sink), name=f"{name}-read"))
         self._tasks.append(loop.create_task(self._write(), name=f"{name}-write"))
         if self._venue.ping_message is not None:
             self._tasks.append(loop.create_task(self._ping(), name=f"{name}-ping"))
@@ -129,6 +140,8 @@ class WsConnection:
     async def aclose(self, reason: str = "closed") -> None:
         """Stop every task of this connection and close the socket. Idempotent."""
         self.fail(reason)
+        if isinstance(self._socket, DirectConnection):
+            self._socket.set_receiver(None)
         current = asyncio.current_task()
         tasks = [task for task in self._tasks if task is not current]
         for task in tasks:
@@ -146,29 +159,68 @@ class WsConnection:
 
     # -- tasks -------------------------------------------------------------------------
 
-    async def _read(self, streams: dict[str, SubscriptionStream], sink: FrameSink) -> None:
+    def _handler(
+        self, streams: dict[str, SubscriptionStream], sink: FrameSink
+    ) -> Callable[[Frame], None]:
+        """What happens to one received frame: route it, then push, hand over or drop it."""
         route = self._venue.route
         now = self._clock.monotonic
+        get = streams.get
+
+        def handle(raw: Frame) -> None:
+            try:
+                routed = route(raw)
+            except Exception as exc:
+                sink.on_bad_frame(self, raw, exc)
+                return
+            if type(routed) is Routed:
+                stream = get(routed.key)
+                if stream is None:
+                    return
+                if stream.source is self:
+                    if routed.snapshot:
+                        stream.start_over()
+                    stream.push(routed.payload, routed.dedupe_key, now())
+                else:
+                    sink.on_foreign(self, stream, routed)
+            elif routed is not None:
+                sink.on_control(self, routed)  # type: ignore[arg-type]
+
+        return handle
+
+    def _receiver(
+        self, streams: dict[str, SubscriptionStream], sink: FrameSink
+    ) -> Callable[[Frame], None]:
+        """:meth:`_handler` for a :class:`DirectConnection`, which calls it synchronously."""
+        handle = self._handler(streams, sink)
+
+        def receive(raw: Frame) -> None:
+            try:
+                handle(raw)
+            except Exception as exc:
+                log.exception("%s ws-%d read loop failed", self._venue.name, self.number)
+                self.fail(f"read loop failed: {exc!r}")
+                socket = self._socket
+                assert isinstance(socket, DirectConnection)
+                socket.set_receiver(None)  # as the read loop would: nothing more is read
+
+        return receive
+
+    async def _watch(self, socket: DirectConnection) -> None:
+        """Report the end of a connection whose frames are routed by :meth:`_receiver`."""
+        await socket.wait_closed()
+        exc = socket.protocol.close_exc
+        if isinstance(exc, ConnectionClosedOK):
+            self.fail(f"closed by server (code {socket.close_code}, {socket.close_reason!r})")
+        else:
+            self.fail(f"connection lost: {exc}")
+
+    async def _read(self, streams: dict[str, SubscriptionStream], sink: FrameSink) -> None:
+        handle = self._handler(streams, sink)
         socket = self._socket
         try:
             async for raw in socket:
-                try:
-                    routed = route(raw)
-                except Exception as exc:
-                    sink.on_bad_frame(self, raw, exc)
-                    continue
-                if type(routed) is Routed:
-                    stream = streams.get(routed.key)
-                    if stream is None:
-                        continue
-                    if stream.source is self:
-                        if routed.snapshot:
-                            stream.start_over()
-                        stream.push(routed.payload, routed.dedupe_key, now())
-                    else:
-                        sink.on_foreign(self, stream, routed)
-                elif routed is not None:
-                    sink.on_control(self, routed)  # type: ignore[arg-type]
+                handle(raw)
             self.fail(f"closed by server (code {socket.close_code}, {socket.close_reason!r})")
         except ConnectionClosed as exc:
             self.fail(f"connection lost: {exc}")

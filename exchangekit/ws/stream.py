@@ -161,6 +161,17 @@ class SubscriptionStream:
             await self._wait()
         return buffer.popleft()
 
+    def drain(self) -> list[object]:
+        """Every payload buffered right now, oldest first, without waiting (maybe none).
+
+        For a consumer that handles a burst at once: ``[await stream.get(), *stream.drain()]``.
+        Like :meth:`get`, it never unsubscribes.
+        """
+        buffer = self._buffer
+        items = list(buffer)
+        buffer.clear()
+        return items
+
     def _wait(self) -> asyncio.Future[None]:
         self._overflowing = False
         waiter = asyncio.get_running_loop().create_future()

@@ -131,6 +131,10 @@ class WsVenue:
     open_timeout_s: float = 10.0
     close_timeout_s: float = 5.0
     max_message_bytes: int | None = 16 * 1024 * 1024
+    direct_frames: bool = True
+    """Route whole data frames from the transport's callback, past the library's message
+    queue (see :mod:`exchangekit.ws.direct`); the same frames, in the same order, several
+    microseconds sooner each. ``False`` reads through ``websockets``' ``recv()``."""
 
     max_lifetime_s: float | None = None
     """The venue closes connections after this long (Binance: 24 h)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -14,6 +14,7 @@ from exchangekit.transport import RetryPolicy, Timeouts
 from exchangekit_binance import endpoints as ep
 from exchangekit_binance.fanout import PayloadObserver
 from exchangekit_binance.mappers import SPOT_INTERVALS, USDM_INTERVALS
+from exchangekit_binance.signing import load_private_key
 
 __all__ = ["SPOT_CAPABILITIES", "USDM_CAPABILITIES", "BinanceConfig"]
 
@@ -57,10 +58,17 @@ class BinanceConfig:
     ``market`` picks spot or USDⓈ-M futures; ``testnet`` their testnets; ``base_url``
     (REST root), ``stream_url`` (WebSocket root of the market streams and, on futures, of
     the private stream) and ``ws_api_url`` (spot WebSocket API) override either.
+
+    An HMAC key comes with ``api_secret``; an RSA or Ed25519 key with ``private_key`` (PEM
+    text or bytes, or a PEM file's path) and, when the PEM is encrypted,
+    ``private_key_password``. Secrets are left out of the repr.
     """
 
     api_key: str | None = None
-    api_secret: str | None = None
+    api_secret: str | None = field(default=None, repr=False)
+    private_key: str | bytes | None = field(default=None, repr=False)
+    """An RSA or Ed25519 private key (PEM, or the path of a PEM file) instead of a secret."""
+    private_key_password: str | bytes | None = field(default=None, repr=False)
     testnet: bool = False
     market: ep.MarketName = "spot"
     base_url: str | None = None
@@ -89,6 +97,16 @@ class BinanceConfig:
     def __post_init__(self) -> None:
         if self.market not in ("spot", "usdm"):
             raise ValueError(f"market must be 'spot' or 'usdm', not {self.market!r}")
+        if self.private_key is not None:
+            if self.api_secret:
+                raise ValueError("give api_secret (HMAC) or private_key (RSA, Ed25519), not both")
+            if not self.api_key:
+                raise ValueError("a private_key needs its api_key")
+            key = load_private_key(self.private_key, self.private_key_password)
+            # Signing reads PEM text in place of the secret (exchangekit_binance.signing).
+            object.__setattr__(self, "api_secret", key.private_pem())
+        elif self.private_key_password is not None:
+            raise ValueError("private_key_password without a private_key")
         if bool(self.api_key) != bool(self.api_secret):
             raise ValueError("give both api_key and api_secret, or neither")
         if not 0 < self.recv_window_ms <= 60_000:

@@ -1,16 +1,21 @@
 """The Binance emulator's gate: API keys, signatures (-1022) and the timing rule (-1021).
 
+Keys are HMAC (the default test key) or RSA / Ed25519, registered with their public key
+(:class:`~exchangekit_binance.emulator_wire.ApiCredentials`).
+
 REST signatures cover the query string followed by the body, as sent (fact sheet §1.2);
 WebSocket API signatures cover the sorted ``params`` (see :mod:`exchangekit_binance.signing`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from exchangekit.testing.wire import EmulatorRequest
 from exchangekit_binance.emulator_wire import ApiCredentials, Refusal, Venue, mandatory
@@ -59,9 +64,37 @@ def check_timestamp(now_ms: int, timestamp: str, recv_window: str | None) -> tup
 
 
 def signature_valid(creds: ApiCredentials, payloads: set[str] | list[str], signature: str) -> bool:
-    """Whether ``signature`` signs one of ``payloads`` with ``creds``' key."""
+    """Whether ``signature`` signs one of ``payloads`` with ``creds``' key: HMAC hex in any
+    case; RSA (PKCS#1 v1.5, SHA-256) and Ed25519 base64, case-sensitive, checked against the
+    registered public key."""
+    if creds.public_key is not None:
+        return any(_verify(creds.public_key, p, signature) for p in payloads)
     wanted = signature.lower()
     return any(hmac.compare_digest(hmac_sha256_hex(creds.api_secret, p), wanted) for p in payloads)
+
+
+def _verify(public_pem: str, payload: str, signature: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+    try:
+        raw = base64.b64decode(unquote(signature), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    key = serialization.load_pem_public_key(public_pem.encode())
+    try:
+        if isinstance(key, RSAPublicKey):
+            key.verify(raw, payload.encode(), padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, Ed25519PublicKey):
+            key.verify(raw, payload.encode())
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
 
 
 def api_key(request: EmulatorRequest) -> str | None:

@@ -158,7 +158,7 @@ class SpotUserData:
         elif method == "time":
             self._answer(conn, req_id, method, result={"serverTime": self.venue.now_ms()})
         elif method in ("session.logon", "userDataStream.subscribe"):
-            # Session logon needs an Ed25519 key; the emulator issues HMAC keys only.
+            # Session logon (Ed25519 keys only) is not emulated; subscribe.signature is.
             msg = "You are not authorized to execute this request."
             self._answer(conn, req_id, method, error=(-1002, msg), status=401, weight=2)
         else:

@@ -102,10 +102,17 @@ def order_trade_update(venue: Venue, ev: OrderEvent, listing: Listing) -> Payloa
     }
 
 
-def algo_update(venue: Venue, ev: OrderEvent, listing: Listing, status: str) -> Payload:
-    """Futures ``ALGO_UPDATE`` for a conditional order of the Algo Service."""
+def algo_update(
+    venue: Venue, ev: OrderEvent, listing: Listing, status: str, *, triggered_ms: int = 0
+) -> Payload:
+    """Futures ``ALGO_UPDATE`` for a conditional order of the Algo Service (BFD "Event: Algo
+    Order Update"): NEW, CANCELED, EXPIRED before it fires; TRIGGERED when it enters the
+    matching engine, FINISHED once that order is filled or cancelled there, both with the
+    engine order's id (``ai``), average price (``ap``), executed quantity (``aq``) and type
+    (``act``)."""
     order = ev.order
-    return {
+    engine = status in ("TRIGGERED", "FINISHED")
+    payload: Payload = {
         "e": "ALGO_UPDATE",
         "T": ev.timestamp_ms,
         "E": venue.now_ms(),
@@ -120,7 +127,7 @@ def algo_update(venue: Venue, ev: OrderEvent, listing: Listing, status: str) -> 
             "f": wire_tif(order, "usdm"),
             "q": listing.qty(order.quantity),
             "X": status,
-            "ai": int(order.order_id) if status == "TRIGGERED" else "",
+            "ai": int(order.order_id) if engine else "",
             "tp": listing.price(order.stop_price),
             "p": listing.price(order.price),
             "V": "EXPIRE_MAKER",
@@ -129,10 +136,18 @@ def algo_update(venue: Venue, ev: OrderEvent, listing: Listing, status: str) -> 
             "cp": False,
             "pP": False,
             "R": order.reduce_only,
-            "tt": ev.timestamp_ms if status == "TRIGGERED" else 0,
+            "tt": triggered_ms if engine else 0,
             "gtd": 0,
         },
     }
+    if engine:
+        # The order the trigger placed: a market order for *_MARKET types, else a limit.
+        payload["o"].update(
+            ap=dec8(order.average_fill_price),
+            aq=listing.qty(order.filled_quantity),
+            act="LIMIT" if order.type.has_limit_price else "MARKET",
+        )
+    return payload
 
 
 # -- user data: futures listen keys ------------------------------------------------------------
@@ -332,13 +347,19 @@ class UsdmUserData:
                 return [algo_update(venue, ev, listing, "NEW")]
             if ev.kind is OrderEventKind.TRIGGERED:
                 venue.algo_orders.discard(order_id)
-                triggered = algo_update(venue, ev, listing, "TRIGGERED")
+                venue.triggered_algos[order_id] = ev.timestamp_ms
+                stamp = ev.timestamp_ms
+                triggered = algo_update(venue, ev, listing, "TRIGGERED", triggered_ms=stamp)
                 return [triggered, order_trade_update(venue, ev, listing)]
             venue.algo_orders.discard(order_id)
             status = "CANCELED" if ev.kind is OrderEventKind.CANCELLED else "EXPIRED"
             return [algo_update(venue, ev, listing, status)]
         venue.cancel_ids.pop(order_id, None)
-        return [order_trade_update(venue, ev, listing)]
+        out = [order_trade_update(venue, ev, listing)]
+        if order_id in venue.triggered_algos and ev.order.status.is_terminal:
+            stamp = venue.triggered_algos.pop(order_id)
+            out.append(algo_update(venue, ev, listing, "FINISHED", triggered_ms=stamp))
+        return out
 
     def _account_update(
         self,

@@ -66,11 +66,16 @@ _NUMBER = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
 
 @dataclass(frozen=True, slots=True)
 class ApiCredentials:
-    """An API key the emulator accepts, and the simulated account it trades for."""
+    """An API key the emulator accepts, and the simulated account it trades for.
+
+    An HMAC key has its ``api_secret``; an RSA or Ed25519 key is registered with its
+    ``public_key`` (PEM) instead, and signatures are checked against that.
+    """
 
     api_key: str
-    api_secret: str
+    api_secret: str = field(repr=False)
     account: str
+    public_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,8 @@ class Venue:
     """Order id -> the client id of the cancel request that is closing it (``c`` vs ``C``)."""
     algo_orders: set[str] = field(default_factory=set)
     """Futures: ids of conditional orders placed on the Algo endpoint and not yet triggered."""
+    triggered_algos: dict[str, int] = field(default_factory=dict)
+    """Futures: triggered conditional orders still working in the engine -> trigger time."""
     clock: Clock = field(default_factory=SystemClock)
     """The exchange's time (a :class:`~exchangekit.clock.ScaledClock` runs the market faster)."""
     server: EmulatorServer | None = None

@@ -192,20 +192,14 @@ class Feed(Generic[T]):
         on_batch = self._on_batch
         inboxes = self._inboxes
         stream = self.stream
-        taken = 0
         try:
             while True:
                 item: Any = await stream.get()
-                taken += 1
                 if on_batch is None:
                     for inbox in inboxes:
                         inbox.put(item)
                     continue
-                batch = [item]
-                # Already buffered (accepted, not dropped, not yet taken): get() won't wait.
-                while stream.delivered - stream.dropped > taken:
-                    batch.append(await stream.get())
-                    taken += 1
+                batch = [item, *stream.drain()]
                 try:
                     on_batch(batch)
                 except ExchangeError:  # one bad payload must not end the stream

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ from exchangekit.book import (
     BookSync,
     LocalBook,
 )
-from exchangekit.errors import NotSupported
+from exchangekit.errors import MappingError, NotSupported
 from exchangekit.models import Candle, OrderBook, Ticker, Trade
 from exchangekit.ratelimit import Cost, Pool, PoolKind, Scope
 from exchangekit.ws import (
@@ -58,11 +59,15 @@ from exchangekit_binance.fanout import Feed, Inbox, StreamContext, close_session
 __all__ = [
     "BookView",
     "DepthDelta",
+    "DepthEvent",
     "DepthSnapshotText",
     "MarketRouter",
     "MarketStreams",
+    "as_delta",
     "market_venue",
 ]
+
+log = logging.getLogger("exchangekit.binance")
 
 # -- venue rules as data ---------------------------------------------------------------------
 
@@ -115,6 +120,23 @@ class DepthDelta(
     timestamp_ms: int | None = None
 
 
+class DepthEvent(msgspec.Struct, gc=False):
+    """A ``depthUpdate`` event with its levels left as JSON text until the book applies it.
+
+    A burst waits in the subscription's buffer between two runs of the book's pump; kept
+    as text, it holds no Python object per level, so buffering it costs nothing and gives
+    the garbage collector nothing to scan. :func:`as_delta` decodes it (``s.DepthUpdateEvent``
+    is the wire mirror the drift report checks).
+    """
+
+    U: int | None = None
+    u: int | None = None
+    pu: int | None = None
+    E: int | None = None
+    b: msgspec.Raw = msgspec.Raw()
+    a: msgspec.Raw = msgspec.Raw()
+
+
 class DepthSnapshotText(BookSnapshot, rename={"sequence": "lastUpdateId", "timestamp_ms": "E"}):
     """``GET depth`` decoded directly as a :class:`~exchangekit.book.BookSnapshot`."""
 
@@ -164,7 +186,7 @@ _PREFIX = '{"stream":"'
 _PREFIX_LEN = len(_PREFIX)
 
 
-_DEPTH = _kind("depthUpdate", s.DepthUpdateEvent, DepthDelta, lambda d: d.last_id)
+_DEPTH = _kind("depthUpdate", s.DepthUpdateEvent, DepthEvent, lambda d: d.u)
 _TRADE = _kind("trade", s.TradeEvent, s.TradeEvent, lambda e: e.t)
 _AGG_TRADE = _kind("aggTrade", s.AggTradeEvent, s.AggTradeEvent, lambda e: e.a)
 _KLINE = _kind("kline", s.KlineEvent, s.KlineEvent, lambda e: (e.E, e.k.t))
@@ -269,16 +291,22 @@ class BookView:
         for inbox in self._changed:
             inbox.end(error)
 
-    def on_deltas(self, deltas: list[DepthDelta]) -> None:
-        """Apply a burst of deltas (in arrival order), then wake the readers once."""
+    def on_deltas(self, events: list[DepthEvent]) -> None:
+        """Apply a burst of depth events (in arrival order), then wake the readers once.
+
+        While the book is live, every run of events that continues it is merged into one
+        delta (:func:`_merge_run`); anything else goes to the sequence rule alone.
+        """
         sync = self.sync
-        self.applied += len(deltas)
-        if len(deltas) == 1 or not sync.is_live:
-            for delta in deltas:
-                sync.on_delta(delta)
-        else:
-            for merged in _coalesced(deltas, sync.rule.position, self._futures):
-                sync.on_delta(merged)
+        self.applied += len(events)
+        count = len(events)
+        at = 0
+        while at < count:
+            if sync.is_live and at + 1 < count:
+                at = _merge_run(sync, events, at, self._futures)
+            else:
+                _apply_one(sync, events[at])
+                at += 1
         if sync.is_live:
             for inbox in self._changed:
                 inbox.signal()
@@ -300,56 +328,102 @@ class BookView:
             self._changed.remove(inbox)
 
 
-def _coalesced(
-    deltas: list[DepthDelta], position: int | None, futures: bool
-) -> Iterator[BookDelta]:
-    """``deltas`` with every run that continues the live book merged into one delta.
+_decode_levels = msgspec.json.Decoder(list[tuple[str, str]]).decode
+
+
+def _levels(raw: msgspec.Raw) -> list[tuple[str, str]]:
+    return _decode_levels(raw) if raw else []
+
+
+def as_delta(event: DepthEvent) -> BookDelta:
+    """The event with its levels decoded; :class:`MappingError` (with the field) if they
+    are not ``[[price, quantity], ...]`` strings."""
+    try:
+        bids = _levels(event.b)
+    except msgspec.ValidationError as exc:
+        raise MappingError(f"depthUpdate b: {exc}", raw=bytes(event.b)) from exc
+    try:
+        asks = _levels(event.a)
+    except msgspec.ValidationError as exc:
+        raise MappingError(f"depthUpdate a: {exc}", raw=bytes(event.a)) from exc
+    return BookDelta(
+        bids=bids,
+        asks=asks,
+        first_id=event.U,
+        last_id=event.u,
+        prev_id=event.pu,
+        timestamp_ms=event.E,
+    )
+
+
+def _apply_one(sync: BookSync, event: DepthEvent) -> None:
+    """One event through the sequence rule; one that cannot be read invalidates the book."""
+    try:
+        delta = as_delta(event)
+    except MappingError as exc:
+        log.warning("binance %s: unreadable depth event: %s", sync.symbol, exc)
+        sync.on_malformed(str(exc))
+        return
+    try:
+        sync.on_delta(delta)
+    except MappingError as exc:  # already reported as malformed, and a resync is under way
+        log.warning("binance %s: %s", sync.symbol, exc)
+
+
+def _merge_run(sync: BookSync, events: list[DepthEvent], at: int, futures: bool) -> int:
+    """Apply the run of ``events`` from ``at`` that continues the live book as one delta.
 
     Binance quantities are absolute, so applying a run's levels last-write-wins in one go
-    leaves exactly the book that applying them one by one would. A run is merged only if
-    its first delta continues the book at ``position`` and each next one continues the
-    previous (spot: ``U <= previous u + 1``; futures: ``pu == previous u``); anything else
-    (a replay, a gap) goes through alone, so the sequence rule still sees it as it came
-    and a merged delta is never kept to bridge a later snapshot.
+    leaves exactly the book that applying them one by one would. An event joins the run
+    only if it continues the previous one (spot: ``U <= previous u + 1 < u + 1``; futures:
+    ``pu == previous u``), starting from the book's position; the first that does not (a
+    replay, a gap, an unreadable one) ends it, and is left to the caller's next step, so
+    the sequence rule sees it as it came. A merged delta is only ever applied to a live
+    book, never buffered to bridge a later snapshot. Returns the index after what it
+    handled (at least one event).
     """
-    run: list[DepthDelta] = []
-    for delta in deltas:
-        first, last, prev = delta.first_id, delta.last_id, delta.prev_id
-        if position is None or first is None or last is None or last <= position:
-            yield from _merge(run)
-            run = []
-            yield delta
-            continue
-        follows = prev == position if futures else first <= position + 1
-        if not follows:
-            yield from _merge(run)
-            run = []
-            yield delta
-            position = None  # a gap: the rest goes to the rule one by one
-            continue
-        run.append(delta)
+    position = sync.rule.position
+    bids: dict[str, str] = {}
+    asks: dict[str, str] = {}
+    end = at
+    count = len(events)
+    torn = False
+    while end < count and position is not None:
+        event = events[end]
+        first, last = event.U, event.u
+        if first is None or last is None or last <= position:
+            break
+        if not (event.pu == position if futures else first <= position + 1):
+            break
+        try:
+            bids.update(_levels(event.b))
+            asks.update(_levels(event.a))
+        except msgspec.ValidationError:
+            torn = True  # its bids may be merged already: the dicts are not to be used
+            break
         position = last
-    yield from _merge(run)
-
-
-def _merge(run: list[DepthDelta]) -> Iterator[BookDelta]:
-    if len(run) == 1:
-        yield run[0]
-    elif run:
-        bids: dict[str, str] = {}
-        asks: dict[str, str] = {}
-        for delta in run:
-            bids.update(delta.bids)
-            asks.update(delta.asks)
-        head, tail = run[0], run[-1]
-        yield BookDelta(
-            bids=list(bids.items()),
-            asks=list(asks.items()),
-            first_id=head.first_id,
-            last_id=tail.last_id,
-            prev_id=head.prev_id,
-            timestamp_ms=tail.timestamp_ms,
-        )
+        end += 1
+    if end == at:
+        _apply_one(sync, events[at])
+        return at + 1
+    if end - at == 1 or torn:
+        for event in events[at:end]:
+            _apply_one(sync, event)
+        return end
+    head, tail = events[at], events[end - 1]
+    merged = BookDelta(
+        bids=list(bids.items()),
+        asks=list(asks.items()),
+        first_id=head.U,
+        last_id=tail.u,
+        prev_id=head.pu,
+        timestamp_ms=tail.E,
+    )
+    try:
+        sync.on_delta(merged)
+    except MappingError as exc:  # already reported as malformed, and a resync is under way
+        log.warning("binance %s: %s", sync.symbol, exc)
+    return end
 
 
 # -- the streams -------------------------------------------------------------------------------

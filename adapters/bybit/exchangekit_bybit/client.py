@@ -90,6 +90,7 @@ class BybitClient:
         self._load_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._events = EventBus()
+        self._original_ids: dict[str, str] = {}
         ctx = StreamContext(
             exchange=self.name,
             market=config.market,
@@ -106,6 +107,7 @@ class BybitClient:
             credentials=credentials,
             server_now_ms=self._rest.server_now_ms,
             sync_time=self._rest.sync_time,
+            original_ids=self._original_ids,
         )
         self._public = PublicStreams(ctx)
         self._private = PrivateStream(ctx)
@@ -281,14 +283,16 @@ class BybitClient:
             PositionSide.SHORT,
         )
         params = m.order_params(request, symbols, category=self._category, hedge_mode=hedge)
+        if cid is not None and params["orderLinkId"] != cid:
+            self._original_ids[params["orderLinkId"]] = cid  # the private stream reports it
         with self._lane(priority):
             ack = await self._rest.call(
                 self._api.order_create, params, _result, client_order_id=cid
             )
-        try:
-            order = await self._read_order(request.symbol, order_id=ack.orderId)
-        except ExchangeError:
-            order = _acknowledged(request, ack.orderId, params["orderLinkId"], self._clock)
+            try:
+                order = await self._read_order(request.symbol, order_id=ack.orderId)
+            except ExchangeError:
+                order = _acknowledged(request, ack.orderId, params["orderLinkId"], self._clock)
         return _with_client_id(order, cid)
 
     async def cancel_order(
@@ -312,7 +316,7 @@ class BybitClient:
             ack = await self._rest.call(
                 self._api.order_cancel, params, _result, client_order_id=client_order_id
             )
-        order = await self._read_order(symbol, order_id=ack.orderId)
+            order = await self._read_order(symbol, order_id=ack.orderId)
         return _with_client_id(order, client_order_id)
 
     async def cancel_all_orders(

@@ -18,6 +18,12 @@ Signatures (``10004``) and the receive window (``10002``) are checked with
 :mod:`exchangekit_bybit.signing`. Per-UID limits answer ``10006`` with ``X-Bapi-Limit*``
 headers; the IP pool answers HTTP 429 (system protection) and, when it keeps being
 breached, HTTP 403 "access too frequent" (the 10-minute IP ban).
+
+The dialect (this module: routing, authentication, limits, the background loop) is split by
+concern: :mod:`~exchangekit_bybit.emulator_rest` (market data and account handlers),
+:mod:`~exchangekit_bybit.emulator_orders` (order handlers),
+:mod:`~exchangekit_bybit.emulator_streams` (the WebSocket endpoints) and
+:mod:`~exchangekit_bybit.emulator_wire` (listings and the rows they all share).
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -51,10 +56,11 @@ from exchangekit.testing.wire import EmulatorRequest, EmulatorResponse, HttpRout
 from exchangekit.transport import encode_params
 from exchangekit.transport.endpoint import Endpoint, Security
 from exchangekit_bybit import endpoints as ep
+from exchangekit_bybit.emulator_orders import OrderHandlers
 from exchangekit_bybit.emulator_rest import (
     Call,
+    MarketHandlers,
     Refusal,
-    RestHandlers,
     category_of,
     request_params,
 )
@@ -137,7 +143,10 @@ class BybitDialect:
         self.private = PrivateTopics(self.venue)
         self.paused = False
         """While true the market stands still (tests compare a streamed book with REST)."""
-        self.rest = RestHandlers(self.venue, random.Random(f"bybit-emulator:{seed}"))
+        self.market = MarketHandlers(self.venue)
+        self.orders = OrderHandlers(
+            self.venue, random.Random(f"bybit-emulator:{seed}"), on_event=self._pending_event
+        )
         self._pending: list[AccountEvent] = []
         self._expiries: set[asyncio.Task[None]] = set()
         self._category: Category = "spot"  # of the request being charged, see _cost
@@ -160,23 +169,23 @@ class BybitDialect:
     def http_routes(self) -> Sequence[HttpRoute]:
         s, li = ep.SPOT.endpoints, ep.LINEAR.endpoints
         table: list[tuple[Endpoint, Endpoint, Callable[[Call], Any]]] = [
-            (s.server_time, s.server_time, self.rest.time),
-            (s.instruments, s.instruments, self.rest.instruments),
-            (s.tickers, s.tickers, self.rest.tickers),
-            (s.kline, s.kline, self.rest.kline),
-            (s.orderbook, s.orderbook, self.rest.orderbook),
-            (s.order_create, li.order_create, self.rest.create),
-            (s.order_cancel, li.order_cancel, self.rest.cancel),
-            (s.order_cancel_all, li.order_cancel_all, self.rest.cancel_all),
-            (s.open_orders, li.open_orders, self.rest.realtime),
-            (s.order_history, li.order_history, self.rest.history),
-            (s.executions, li.executions, self.rest.executions),
-            (s.wallet_balance, li.wallet_balance, self.rest.wallet),
+            (s.server_time, s.server_time, self.market.time),
+            (s.instruments, s.instruments, self.market.instruments),
+            (s.tickers, s.tickers, self.market.tickers),
+            (s.kline, s.kline, self.market.kline),
+            (s.orderbook, s.orderbook, self.market.orderbook),
+            (s.order_create, li.order_create, self.orders.create),
+            (s.order_cancel, li.order_cancel, self.orders.cancel),
+            (s.order_cancel_all, li.order_cancel_all, self.orders.cancel_all),
+            (s.open_orders, li.open_orders, self.orders.realtime),
+            (s.order_history, li.order_history, self.orders.history),
+            (s.executions, li.executions, self.orders.executions),
+            (s.wallet_balance, li.wallet_balance, self.market.wallet),
         ]
         assert li.positions is not None and li.set_leverage is not None
         table += [
-            (li.positions, li.positions, self.rest.positions),
-            (li.set_leverage, li.set_leverage, self.rest.set_leverage),
+            (li.positions, li.positions, self.market.positions),
+            (li.set_leverage, li.set_leverage, self.market.set_leverage),
         ]
         return [self._route(spot, linear, handler) for spot, linear, handler in table]
 
@@ -219,10 +228,8 @@ class BybitDialect:
             "retExtInfo": {},
             "time": now,
         }
-        headers = {
-            ep.LIMIT_RESET_HEADER: reset,
-            "Retry-After": str(max(1, math.ceil(retry_after_s))),
-        }
+        # No Retry-After: Bybit documents none; the client reads the reset timestamp.
+        headers = {ep.LIMIT_RESET_HEADER: reset}
         return EmulatorResponse(status=429, body=msgspec.json.encode(body), headers=headers)
 
     def banned(self, request: EmulatorRequest, retry_after_s: float) -> EmulatorResponse:

@@ -1,30 +1,20 @@
-"""The Bybit emulator's REST handlers: market data, orders and the account, in Bybit's shapes.
-
-Each handler takes one :class:`Call` (the request's parameters: the query of a GET, the JSON
-body of a POST, and the account of its API key) and returns the ``result`` of the envelope,
-or raises :class:`Refusal` with Bybit's ``retCode`` (fact sheet §2.5). The dialect in
+"""The Bybit emulator's REST handlers for market data and the account, and what every
+handler shares: :class:`Call` (a request's parameters: the query of a GET, the JSON body of
+a POST, and the account of its API key) and :class:`Refusal` (Bybit's ``retCode``, fact
+sheet §2.5). Order handlers live in :mod:`exchangekit_bybit.emulator_orders`; the dialect in
 :mod:`exchangekit_bybit.emulator` routes, authenticates, charges quotas and wraps answers.
 """
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
 
-from exchangekit.errors import (
-    DuplicateClientOrderId,
-    ExchangeError,
-    InsufficientFunds,
-    InvalidOrder,
-    NotSupported,
-    OrderNotFound,
-)
-from exchangekit.models import Order, OrderRequest, OrderType, Side, TimeInForce
+from exchangekit.errors import InsufficientFunds, InvalidOrder
 from exchangekit.sim import SimExchange
 from exchangekit.testing.wire import EmulatorRequest
 from exchangekit_bybit.emulator_wire import (
@@ -32,44 +22,25 @@ from exchangekit_bybit.emulator_wire import (
     Listing,
     Payload,
     Venue,
-    execution_row,
     num,
-    order_row,
     position_row,
     wallet_account,
 )
 from exchangekit_bybit.mappers import INTERVALS
 
-__all__ = ["Call", "Refusal", "RestHandlers", "category_of", "request_params"]
+__all__ = [
+    "Call",
+    "Handlers",
+    "MarketHandlers",
+    "Refusal",
+    "category_of",
+    "params_error",
+    "request_params",
+]
 
 ZERO = Decimal(0)
-_ORDER_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
-_MAX_OPEN_ORDERS = 500  # per symbol (fact sheet §2.4)
 _MAX_LEVERAGE = Decimal(100)
-
-# Codes by category: (spot, linear) (BYD error.mdx; fact sheet §2.5).
-_DUPLICATE = {
-    "spot": (170141, "Duplicate clientOrderId."),
-    "linear": (110072, "OrderLinkedID is duplicate"),
-}
-_FUNDS = {
-    "spot": (170131, "Insufficient balance."),
-    "linear": (110007, "ab not enough for new order"),
-}
-_NOT_FOUND = {
-    "spot": (170213, "Order does not exist."),
-    "linear": (110001, "order not exists or too late to cancel"),
-}
-_TOO_SMALL = {
-    "spot": (170140, "Order value exceeded lower limit."),
-    "linear": (110094, "Order does not meet minimum order value"),
-}
-_REJECTED = {
-    "spot": (170210, "New order rejected."),
-    "linear": (110003, "Order price is out of permissible range"),
-}
 
 
 class Refusal(Exception):
@@ -80,7 +51,7 @@ class Refusal(Exception):
         self.code, self.msg, self.status = code, msg, status
 
 
-def _params_error(detail: str) -> Refusal:
+def params_error(detail: str) -> Refusal:
     return Refusal(10001, f"params error: {detail}")
 
 
@@ -95,7 +66,7 @@ class Call:
         value = self.params.get(name)
         if value is None or value == "":
             if required:
-                raise _params_error(f"{name} is required")
+                raise params_error(f"{name} is required")
             return None
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -106,18 +77,18 @@ class Call:
         if value is None:
             return None
         if not _NUMBER.match(value):
-            raise _params_error(f"{name} is not a number: {value}")
+            raise params_error(f"{name} is not a number: {value}")
         try:
             return Decimal(value)
         except InvalidOperation:
-            raise _params_error(f"{name} is not a number: {value}") from None
+            raise params_error(f"{name} is not a number: {value}") from None
 
     def integer(self, name: str) -> int | None:
         value = self.text(name)
         if value is None:
             return None
         if not value.lstrip("-").isdigit():
-            raise _params_error(f"{name} is not an integer: {value}")
+            raise params_error(f"{name} is not an integer: {value}")
         return int(value)
 
     def category(self) -> Category:
@@ -127,13 +98,11 @@ class Call:
         return value  # type: ignore[return-value]
 
 
-class RestHandlers:
-    """Bybit's REST answers over the venue's simulated exchange."""
+class Handlers:
+    """What every group of handlers shares: the venue, its sim, symbol lookup."""
 
-    def __init__(self, venue: Venue, rng: random.Random) -> None:
+    def __init__(self, venue: Venue) -> None:
         self.venue = venue
-        self._rng = rng
-        self._orders: list[tuple[str, str]] = []  # (account, order id), oldest first
 
     @property
     def sim(self) -> SimExchange:
@@ -150,7 +119,13 @@ class RestHandlers:
     def _maybe_listing(self, call: Call, category: Category) -> Listing | None:
         return self._listing(call, category) if call.text("symbol") else None
 
-    # -- market data ------------------------------------------------------------------------
+    def _category_of_symbol(self, symbol: str) -> Category | None:
+        listing = self.venue.by_symbol(symbol)
+        return listing.category if listing else None
+
+
+class MarketHandlers(Handlers):
+    """Market data and the account: tickers, candles, books, wallet, positions, leverage."""
 
     def time(self, call: Call) -> Payload:
         now_ns = self.venue.now_ms() * 1_000_000
@@ -255,242 +230,6 @@ class RestHandlers:
             "cts": now,
         }
 
-    # -- orders -----------------------------------------------------------------------------
-
-    def create(self, call: Call) -> Payload:
-        listing = self._listing(call)
-        category = listing.category
-        side = _side(call)
-        wire_type = call.text("orderType", required=True)
-        if wire_type not in ("Market", "Limit"):
-            raise Refusal(10001, f"params error: orderType {wire_type}")
-        quantity = call.decimal("qty", required=True)
-        assert quantity is not None
-        price = call.decimal("price")
-        if wire_type == "Limit" and price is None:
-            raise Refusal(10001, "params error: price is required for a limit order")
-        trigger = call.decimal("triggerPrice")
-        link_id = call.text("orderLinkId")
-        if link_id is not None and not _ORDER_LINK_ID.match(link_id):
-            raise Refusal(10001, "params error: orderLinkId is invalid")
-        link_id = link_id or f"auto{self._rng.getrandbits(64):016x}"
-        tif_text = call.text("timeInForce") or ("IOC" if wire_type == "Market" else "GTC")
-        if tif_text not in ("GTC", "IOC", "FOK", "PostOnly"):
-            raise Refusal(10001, f"params error: timeInForce {tif_text}")
-        reduce_only = call.text("reduceOnly") == "true"
-        if category == "spot":
-            if reduce_only:
-                raise Refusal(10001, "params error: reduceOnly is not supported on spot")
-            if (wire_type == "Market" and call.text("marketUnit") == "quoteCoin") or (
-                wire_type == "Market" and side is Side.BUY and call.text("marketUnit") is None
-            ):
-                quantity = self._base_for_quote(listing, quantity)
-        else:
-            idx = call.integer("positionIdx") or 0
-            if idx != 0:
-                raise Refusal(10001, "position idx not match position mode")
-        otype = self._order_type(listing, side, wire_type, trigger, call)
-        self._check_filters(listing, otype, quantity, price)
-        if len(self.sim.open_orders(call.account, listing.symbol)) >= _MAX_OPEN_ORDERS:
-            raise Refusal(110020 if category == "linear" else 170210, "Too many open orders.")
-        request = OrderRequest(
-            symbol=listing.symbol,
-            side=side,
-            type=otype,
-            quantity=quantity,
-            price=price if otype.has_limit_price else None,
-            stop_price=trigger if otype.is_conditional else None,
-            time_in_force=_TIF.get(tif_text)
-            if otype.has_limit_price and tif_text != "PostOnly"
-            else None,
-            post_only=tif_text == "PostOnly" and otype.has_limit_price,
-            reduce_only=reduce_only,
-            client_order_id=link_id,
-        )
-        order = self._place(call.account, category, request)
-        self._orders.append((call.account, order.order_id))
-        return {"orderId": order.order_id, "orderLinkId": order.client_order_id or ""}
-
-    def _base_for_quote(self, listing: Listing, amount: Decimal) -> Decimal:
-        """A spot market buy's ``qty`` in quote coin, as base at the best ask (approximate:
-        Bybit walks the book spending the amount)."""
-        ticker = self.sim.ticker(listing.symbol)
-        price = ticker.ask or ticker.last
-        if not price:
-            raise Refusal(*_TOO_SMALL["spot"])
-        return listing.instrument.floor_quantity(amount / price, market=True)
-
-    def _order_type(
-        self, listing: Listing, side: Side, wire_type: str, trigger: Decimal | None, call: Call
-    ) -> OrderType:
-        limit = wire_type == "Limit"
-        if trigger is None:
-            return OrderType.LIMIT if limit else OrderType.MARKET
-        if listing.category == "spot":
-            direction = None  # spot conditionals trigger on the side of the current price
-            last = self.sim.ticker(listing.symbol).last or trigger
-            rises = trigger > last
-        else:
-            direction = call.integer("triggerDirection")
-            if direction not in (1, 2):
-                raise Refusal(10001, "params error: triggerDirection is required")
-            rises = direction == 1
-        take_profit = (side is Side.BUY) != rises
-        if take_profit:
-            return OrderType.TAKE_PROFIT_LIMIT if limit else OrderType.TAKE_PROFIT_MARKET
-        return OrderType.STOP_LIMIT if limit else OrderType.STOP_MARKET
-
-    def _check_filters(
-        self, listing: Listing, otype: OrderType, quantity: Decimal, price: Decimal | None
-    ) -> None:
-        inst = listing.instrument
-        spot = listing.category == "spot"
-        if quantity <= 0 or quantity % inst.step_size:
-            raise Refusal(170137 if spot else 10001, "Order quantity has too many decimals.")
-        if price is not None and (price <= 0 or price % inst.tick_size):
-            raise Refusal(170134 if spot else 10001, "Order price has too many decimals.")
-        if quantity < inst.min_quantity:
-            raise Refusal(170136 if spot else 10001, "Order quantity exceeded lower limit.")
-        reference = price or self.sim.ticker(listing.symbol).last or ZERO
-        if inst.min_notional and quantity * reference < inst.min_notional:
-            raise Refusal(*_TOO_SMALL[listing.category])
-
-    def _place(self, account: str, category: Category, request: OrderRequest) -> Order:
-        """Place in the sim, translating its refusals into Bybit's codes."""
-        try:
-            return self.sim.place_order(account, request)
-        except DuplicateClientOrderId:
-            raise Refusal(*_DUPLICATE[category]) from None
-        except InsufficientFunds:
-            raise Refusal(*_FUNDS[category]) from None
-        except NotSupported as exc:
-            raise Refusal(10001, f"params error: {exc.message}") from None
-        except InvalidOrder as exc:
-            raise Refusal(10001, f"params error: {exc.message}") from None
-        except ExchangeError as exc:
-            code, _ = _REJECTED[category]
-            raise Refusal(code, exc.message) from None
-
-    def _find(self, call: Call, listing: Listing | None, category: Category) -> Order | None:
-        order_id, link_id = call.text("orderId"), call.text("orderLinkId")
-        if order_id is None and link_id is None:
-            return None
-        try:
-            order = self.sim.get_order(
-                call.account,
-                symbol=listing.symbol if listing else None,
-                order_id=order_id,
-                client_order_id=None if order_id else link_id,
-            )
-        except (OrderNotFound, InvalidOrder):
-            return None
-        found = self.venue.by_symbol(order.symbol)
-        if found is None or found.category != category:
-            return None
-        if link_id is not None and order.client_order_id != link_id:
-            return None
-        return order
-
-    def cancel(self, call: Call) -> Payload:
-        listing = self._listing(call)
-        if call.text("orderId") is None and call.text("orderLinkId") is None:
-            raise Refusal(10001, "params error: orderId or orderLinkId is required")
-        order = self._find(call, listing, listing.category)
-        if order is None or order.status.is_terminal:
-            raise Refusal(*_NOT_FOUND[listing.category])
-        try:
-            self.sim.cancel_order(call.account, order_id=order.order_id)
-        except OrderNotFound:
-            raise Refusal(*_NOT_FOUND[listing.category]) from None
-        return {"orderId": order.order_id, "orderLinkId": order.client_order_id or ""}
-
-    def cancel_all(self, call: Call) -> Payload:
-        category = call.category()
-        listing = self._maybe_listing(call, category)
-        if category == "linear" and listing is None and call.text("settleCoin") is None:
-            raise Refusal(10001, "params error: symbol, baseCoin or settleCoin is required")
-        done = []
-        for order in self._open(call.account, category, listing):
-            try:
-                self.sim.cancel_order(call.account, order_id=order.order_id)
-            except OrderNotFound:
-                continue
-            done.append({"orderId": order.order_id, "orderLinkId": order.client_order_id or ""})
-        return {"list": done, "success": "1"}
-
-    def _open(self, account: str, category: Category, listing: Listing | None) -> list[Order]:
-        orders = self.sim.open_orders(account, listing.symbol if listing else None)
-        return [o for o in orders if self._category_of_symbol(o.symbol) == category]
-
-    def _category_of_symbol(self, symbol: str) -> Category | None:
-        listing = self.venue.by_symbol(symbol)
-        return listing.category if listing else None
-
-    def _order_list(self, category: Category, orders: Sequence[Order]) -> Payload:
-        rows = [
-            order_row(self.venue.listings[(category, _wire(self.venue, o))], o, self.venue)
-            for o in sorted(orders, key=lambda o: o.created_ms or 0, reverse=True)
-        ]
-        return {"category": category, "list": rows, "nextPageCursor": ""}
-
-    def realtime(self, call: Call) -> Payload:
-        category = call.category()
-        listing = self._maybe_listing(call, category)
-        by_id = call.text("orderId") is not None or call.text("orderLinkId") is not None
-        if by_id:
-            order = self._find(call, listing, category)
-            return self._order_list(category, [order] if order else [])
-        if category == "linear" and listing is None and call.text("settleCoin") is None:
-            raise Refusal(10001, "params error: symbol, baseCoin or settleCoin is required")
-        limit = min(call.integer("limit") or 20, 50)
-        orders = self._open(call.account, category, listing)
-        page = self._order_list(category, orders)
-        page["list"] = page["list"][:limit]
-        return page
-
-    def history(self, call: Call) -> Payload:
-        category = call.category()
-        listing = self._maybe_listing(call, category)
-        if call.text("orderId") is not None or call.text("orderLinkId") is not None:
-            order = self._find(call, listing, category)
-            return self._order_list(category, [order] if order else [])
-        limit = min(call.integer("limit") or 20, 50)
-        orders = []
-        for account, order_id in reversed(self._orders):
-            if account != call.account:
-                continue
-            order = self.sim.get_order(account, order_id=order_id)
-            if self._category_of_symbol(order.symbol) != category:
-                continue
-            if listing is None or order.symbol == listing.symbol:
-                orders.append(order)
-            if len(orders) >= limit:
-                break
-        return self._order_list(category, orders)
-
-    def executions(self, call: Call) -> Payload:
-        category = call.category()
-        listing = self._maybe_listing(call, category)
-        start, end = call.integer("startTime"), call.integer("endTime")
-        limit = min(call.integer("limit") or 50, 100)
-        order_id = call.text("orderId")
-        fills = [
-            f
-            for f in self.sim.fills(call.account, listing.symbol if listing else None)
-            if self._category_of_symbol(f.symbol) == category
-            and (order_id is None or f.order_id == order_id)
-            and (start is None or f.timestamp_ms >= start)
-            and (end is None or f.timestamp_ms <= end)
-        ]
-        chosen = fills[:limit] if start is not None else fills[-limit:]
-        rows = []
-        for f in reversed(chosen):  # newest first
-            found = self.venue.by_symbol(f.symbol)
-            assert found is not None
-            order = self.sim.get_order(call.account, order_id=f.order_id)
-            rows.append(execution_row(found, f, order, next(self.venue.seq)))
-        return {"category": category, "list": rows, "nextPageCursor": ""}
-
     # -- account ----------------------------------------------------------------------------
 
     def wallet(self, call: Call) -> Payload:
@@ -565,21 +304,6 @@ def category_of(request: EmulatorRequest) -> Category:
     except Refusal:
         return "spot"
     return "linear" if params.get("category") == "linear" else "spot"
-
-
-def _side(call: Call) -> Side:
-    value = call.text("side", required=True)
-    if value == "Buy":
-        return Side.BUY
-    if value == "Sell":
-        return Side.SELL
-    raise Refusal(10001, f"params error: side invalid: {value}")
-
-
-def _wire(venue: Venue, order: Order) -> str:
-    listing = venue.by_symbol(order.symbol)
-    assert listing is not None
-    return listing.wire
 
 
 def _instrument_row(listing: Listing) -> Payload:

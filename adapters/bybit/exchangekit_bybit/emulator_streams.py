@@ -491,7 +491,9 @@ class PrivateTopics:
                     continue
                 if ev.kind is OrderEventKind.TRIGGERED:
                     self.venue.triggered.add(ev.order.order_id)
-                row = {"category": listing.category, **order_row(listing, ev.order, self.venue)}
+                reason = ev.reason if ev.reason and ev.reason.startswith("EC_") else "EC_NoError"
+                row = order_row(listing, ev.order, self.venue, reject_reason=reason)
+                row = {"category": listing.category, **row}
                 messages["order"].append((listing.category, row))
                 if ev.fill is not None:
                     fill = execution_row(listing, ev.fill, ev.order, next(self.venue.seq))

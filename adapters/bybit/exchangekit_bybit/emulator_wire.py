@@ -145,7 +145,9 @@ def _trigger_direction(order: Order) -> int:
     return 1 if (order.side is Side.BUY) != take_profit else 2
 
 
-def order_row(listing: Listing, order: Order, venue: Venue) -> Payload:
+def order_row(
+    listing: Listing, order: Order, venue: Venue, *, reject_reason: str = "EC_NoError"
+) -> Payload:
     """An order as ``/v5/order/realtime`` and the ``order`` topic show it."""
     filled = order.filled_quantity
     value = filled * (order.average_fill_price or ZERO)
@@ -166,7 +168,7 @@ def order_row(listing: Listing, order: Order, venue: Venue) -> Payload:
         "positionIdx": 0,
         "orderStatus": _status(order, venue, listing.category),
         "cancelType": "CancelByUser" if order.status is OrderStatus.CANCELLED else "UNKNOWN",
-        "rejectReason": "EC_NoError",
+        "rejectReason": reject_reason,
         "avgPrice": num(order.average_fill_price) if filled else ("" if spot else "0"),
         "leavesQty": listing.qty(leaves),
         "leavesValue": num(leaves * (order.price or ZERO)),

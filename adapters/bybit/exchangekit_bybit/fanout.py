@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from exchangekit.clock import Clock
@@ -51,6 +51,8 @@ class StreamContext:
     credentials: Credentials | None = None
     server_now_ms: Callable[[], int] | None = None
     sync_time: Callable[[], Awaitable[None]] | None = None
+    original_ids: Mapping[str, str] = field(default_factory=dict)
+    """Encoded ``orderLinkId`` -> the caller's client order id, for ids this client placed."""
 
 
 class Inbox(Generic[T]):

@@ -20,7 +20,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -53,6 +53,7 @@ __all__ = ["PRIVATE_KEY", "PrivateStream", "PrivateUpdate", "private_topics"]
 log = logging.getLogger("exchangekit.bybit")
 
 PRIVATE_KEY = "private"
+T = TypeVar("T", Order, Fill)
 _AUTH_TIMEOUT_S = 10.0
 _EXPIRES_AHEAD_MS = 10_000
 """How far in the future the login's ``expires`` lies (Bybit refuses an expired one)."""
@@ -288,15 +289,22 @@ class PrivateStream:
             log.exception("%s: %s message could not be mapped", self._name, family)
         return None
 
+    def _restore(self, item: T) -> T:
+        """The caller's own client order id where this client sent it encoded."""
+        encoded = getattr(item, "client_order_id", None)
+        original = self._ctx.original_ids.get(encoded) if encoded else None
+        return msgspec.structs.replace(item, client_order_id=original) if original else item
+
     def _mine(self, row: Any) -> bool:
         return not row.category or row.category == self._category
 
     def _map_rows(self, family: str, rows: Any, symbols: m.SymbolMap) -> PrivateUpdate:
         if family == "order":
-            return PrivateUpdate(orders=tuple(m.order(r, symbols) for r in rows if self._mine(r)))
+            orders = (self._restore(m.order(r, symbols)) for r in rows if self._mine(r))
+            return PrivateUpdate(orders=tuple(orders))
         if family == "execution":
             chosen = [r for r in rows if self._mine(r) and r.execType in m.TRADE_EXEC_TYPES]
-            return PrivateUpdate(fills=tuple(m.fill(r, symbols) for r in chosen))
+            return PrivateUpdate(fills=tuple(self._restore(m.fill(r, symbols)) for r in chosen))
         if family == "position":
             positions = []
             for row in rows:

@@ -10,9 +10,9 @@ transport cannot know:
   (``OrderOutcomeUnknown``, never ``MappingError``);
 - ``10002`` (timestamp outside the window) re-syncs the server time once; a read is then
   sent again, a write is reported and never resent;
-- a read refused by a rate limit (``10006``, HTTP 429) is sent once more after the
-  announced wait when that wait is short: the limiter already holds the pool, so the
-  retry cannot add pressure, and a read cannot act twice.
+- a read refused by a rate limit (``10006``, HTTP 429) is sent once more when the
+  announced wait is short (at most 3 s): the limiter has paused the pool for that wait, so
+  the resend queues behind it and adds no pressure, and a read cannot act twice.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class BybitRest:
             wait = exc.retry_after_s if exc.retry_after_s is not None else 1.0
             if not endpoint.is_retry_safe or wait > _MAX_READ_RETRY_WAIT_S:
                 raise
-            await self._clock.sleep(wait)
+            # The limiter paused the endpoint's pools for `wait`: the resend waits there.
             content = await self._request(endpoint, params, client_order_id)
         schema = endpoint.extra.get("response")
         if schema is not None:

@@ -13,7 +13,6 @@ No ``from __future__ import annotations``: as in :mod:`exchangekit_bybit.schemas
 """
 
 from decimal import Decimal
-from typing import Any
 
 import msgspec
 
@@ -21,10 +20,16 @@ from exchangekit_bybit import schemas as wire
 
 __all__ = [
     "BookData",
+    "ExecutionRows",
     "Frame",
     "KlineData",
+    "KlineRows",
+    "OrderRows",
+    "PositionRows",
     "TickerData",
     "TradeData",
+    "TradeRows",
+    "WalletRows",
     "WsExecution",
     "WsOrder",
     "WsPosition",
@@ -126,10 +131,10 @@ class WsPosition(wire.Position):
     entryPrice: str = ""
 
 
+# The ``data`` of each topic: a list of rows (the book and tickers send one object).
 WalletRows = list[wire.WalletAccount]
 OrderRows = list[WsOrder]
 ExecutionRows = list[WsExecution]
 PositionRows = list[WsPosition]
 TradeRows = list[TradeData]
 KlineRows = list[KlineData]
-AnyData = Any

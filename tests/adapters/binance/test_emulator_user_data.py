@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 import httpx
@@ -14,9 +15,15 @@ import pytest
 import websockets
 from exchangekit_binance import mappers
 from exchangekit_binance import schemas as s
-from exchangekit_binance.emulator import TEST_API_KEY, TEST_API_SECRET, BinanceDialect
+from exchangekit_binance.emulator import (
+    TEST_API_KEY,
+    TEST_API_SECRET,
+    ApiCredentials,
+    BinanceDialect,
+)
 from exchangekit_binance.signing import encode_params, rest_signature, ws_signature
 
+from exchangekit.clock import ManualClock
 from exchangekit.models import OrderStatus
 from exchangekit.testing import FaultKind, FaultPlan, FaultRule
 from exchangekit.testing.server import EmulatorServer
@@ -329,3 +336,54 @@ async def test_account_funding_is_as_documented(market: Literal["spot", "usdm"])
     assert balances["USDT"] == 10_000
     if market == "spot":
         assert balances["BTC"] > 0 and balances["ETH"] > 0
+
+
+async def test_a_triggered_conditional_order_reports_triggered_then_finished() -> None:
+    mover_key = "ekEmulatorMoverKey".ljust(64, "4")
+    accounts = [
+        ApiCredentials(TEST_API_KEY, TEST_API_SECRET, "binanceusdm"),
+        ApiCredentials(mover_key, TEST_API_SECRET, "mover"),
+    ]
+    # A market that moves only when the test says so: the trigger fires on our trade alone.
+    clock = ManualClock(epoch_ms=1_767_225_600_000)
+    async with emulator("usdm", clock=clock, tick_ms=1000, accounts=accounts) as emu:
+        key = (await emu.http.post("/fapi/v1/listenKey")).json()["listenKey"]
+        async with websockets.connect(f"{emu.server.ws_url}/private/ws?listenKey={key}") as ws:
+            await ws.send(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 1}))
+            await receive(ws)
+            book = (await emu.http.get("/fapi/v1/ticker/bookTicker?symbol=BTCUSDT")).json()
+            trigger = Decimal(book["askPrice"]) + Decimal(1)
+            algo = {
+                "algoType": "CONDITIONAL",
+                "symbol": "BTCUSDT",
+                "side": "SELL",
+                "type": "TAKE_PROFIT_MARKET",
+                "quantity": "0.010",
+                "triggerPrice": str(trigger),
+                "clientAlgoId": "tp-1",
+            }
+            placed = await emu.http.post("/fapi/v1/algoOrder?" + emu.signed(algo))
+            assert placed.status_code == 200, placed.text
+            # Another account lifts the offers through the trigger price...
+            lift = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.500"}
+            lifted = await emu.http.post(
+                "/fapi/v1/order?" + emu.signed(lift), headers={"X-MBX-APIKEY": mover_key}
+            )
+            assert lifted.status_code == 200, lifted.text
+            # ... and the next market step fires the take-profit, which fills at once.
+            await clock.advance(1)
+            await emu.http.get("/fapi/v1/time")
+            events = await events_until(
+                ws, lambda e: e["e"] == "ALGO_UPDATE" and e["o"]["X"] == "FINISHED"
+            )
+        algo_events = [e["o"] for e in events if e["e"] == "ALGO_UPDATE"]
+        assert [o["X"] for o in algo_events] == ["NEW", "TRIGGERED", "FINISHED"]
+        new, triggered, finished = algo_events
+        assert new["ai"] == "" and new["tt"] == 0 and "aq" not in new
+        assert triggered["ai"] == finished["ai"] == triggered["aid"]
+        assert triggered["tt"] == finished["tt"] == emu.server.now_ms()
+        assert (triggered["act"], triggered["aq"]) == ("MARKET", "0.000")
+        assert finished["aq"] == "0.010" and Decimal(finished["ap"]) > 0
+        orders = [e["o"] for e in events if e["e"] == "ORDER_TRADE_UPDATE"]
+        assert orders[0]["x"] == "NEW" and orders[-1]["X"] == "FILLED"
+        assert all(o["i"] == triggered["ai"] for o in orders)

@@ -15,7 +15,7 @@ from exchangekit_binance import schemas as s
 from exchangekit_binance.fanout import EventBus, Inbox, StreamContext
 from exchangekit_binance.mappers import SymbolMap
 from exchangekit_binance.signing import ws_signature
-from exchangekit_binance.streams import BookView, DepthDelta, MarketRouter, _coalesced
+from exchangekit_binance.streams import BookView, DepthEvent, MarketRouter, as_delta
 from exchangekit_binance.user_stream import USER_KEY, UserStream
 from hypothesis import given, settings
 
@@ -58,8 +58,8 @@ def test_depth_frames_route_to_their_stream_with_the_final_update_id_as_dedupe_k
     routed = depth_router().route(frame)
     assert isinstance(routed, Routed)
     assert routed.key == DEPTH and routed.dedupe_key == 160
-    delta = routed.payload
-    assert isinstance(delta, DepthDelta)
+    assert isinstance(routed.payload, DepthEvent)
+    delta = as_delta(routed.payload)
     assert (delta.first_id, delta.last_id) == (157, 160)
     assert list(delta.bids) == [("0.0024", "10")] and list(delta.asks) == [("0.0026", "100")]
 
@@ -110,10 +110,25 @@ def test_a_refused_subscription_rejects_its_stream() -> None:
 PRICES = [f"{100 + i}.00" for i in range(10)]
 
 
+def event(
+    bids: Any = (),
+    asks: Any = (),
+    *,
+    first_id: int | None = None,
+    last_id: int | None = None,
+    prev_id: int | None = None,
+) -> DepthEvent:
+    """A depth event as the router hands it over: decoded from the wire, levels still text."""
+    data = {"e": "depthUpdate", "U": first_id, "u": last_id, "b": bids, "a": asks}
+    if prev_id is not None:
+        data["pu"] = prev_id
+    return msgspec.json.decode(json.dumps(data), type=DepthEvent)
+
+
 @st.composite
-def delta_chains(draw: st.DrawFn, futures: bool) -> tuple[list[DepthDelta], list[int]]:
+def delta_chains(draw: st.DrawFn, futures: bool) -> tuple[list[DepthEvent], list[int]]:
     """A chain of deltas continuing a snapshot at 100 (some replayed), cut into bursts."""
-    deltas: list[DepthDelta] = []
+    deltas: list[DepthEvent] = []
     last = 100
     for _ in range(draw(st.integers(1, 40))):
         if deltas and draw(st.integers(0, 3)) == 0:  # a quarter of the time
@@ -124,8 +139,8 @@ def delta_chains(draw: st.DrawFn, futures: bool) -> tuple[list[DepthDelta], list
         bids = [(p, q) for p, q in draw(side) if p < "105"]
         asks = [(p, q) for p, q in draw(side) if p >= "105"]
         deltas.append(
-            DepthDelta(
-                bids=bids, asks=asks, first_id=last + 1, last_id=last + step,
+            event(
+                bids, asks, first_id=last + 1, last_id=last + step,
                 prev_id=last if futures else None,
             )
         )  # fmt: skip
@@ -153,7 +168,7 @@ def test_coalesced_bursts_build_exactly_the_book_one_by_one_would(futures: bool,
     one_by_one, coalesced = _live_sync(futures), _live_sync(futures)
     view = BookView(coalesced, futures=futures)
     for delta in deltas:
-        one_by_one.on_delta(delta)
+        one_by_one.on_delta(as_delta(delta))
     for start, end in zip([0, *cuts], [*cuts, len(deltas)], strict=True):
         if end > start:
             view.on_deltas(deltas[start:end])
@@ -175,9 +190,9 @@ def test_a_gap_inside_a_burst_still_invalidates_the_book() -> None:
         )
         sync.on_snapshot(BookSnapshot(bids=[("1", "1")], asks=[("2", "1")], sequence=10))
         burst = [
-            DepthDelta(bids=[("1", "2")], first_id=11, last_id=12),
-            DepthDelta(bids=[("1", "3")], first_id=13, last_id=14),
-            DepthDelta(bids=[("1", "4")], first_id=20, last_id=21),  # 15..19 never came
+            event([("1", "2")], first_id=11, last_id=12),
+            event([("1", "3")], first_id=13, last_id=14),
+            event([("1", "4")], first_id=20, last_id=21),  # 15..19 never came
         ]
         BookView(sync, futures=False).on_deltas(burst)
         assert not sync.is_live
@@ -188,16 +203,111 @@ def test_a_gap_inside_a_burst_still_invalidates_the_book() -> None:
     assert events[-1].sequence == 14  # both deltas before the gap were applied
 
 
+def _recording(sync: BookSync) -> list[tuple[int | None, int | None]]:
+    """Record the ``(first_id, last_id)`` of every delta the view hands to ``sync``."""
+    seen: list[tuple[int | None, int | None]] = []
+    on_delta = sync.on_delta
+
+    def record(delta: Any) -> None:
+        seen.append((delta.first_id, delta.last_id))
+        on_delta(delta)
+
+    sync.on_delta = record  # type: ignore[method-assign]
+    return seen
+
+
 def test_only_runs_that_continue_the_book_are_merged() -> None:
-    deltas = [
-        DepthDelta(bids=[("1", "1")], first_id=5, last_id=8),  # already in the book
-        DepthDelta(bids=[("1", "2")], first_id=11, last_id=12),
-        DepthDelta(bids=[("1", "3")], first_id=13, last_id=14),
-        DepthDelta(bids=[("1", "4")], first_id=20, last_id=21),  # a gap: passed on alone
-    ]
-    out = list(_coalesced(deltas, 10, futures=False))
-    assert [(d.first_id, d.last_id) for d in out] == [(5, 8), (11, 14), (20, 21)]
-    assert list(out[1].bids) == [("1", "3")]
+    async def run() -> None:
+        sync = _live_sync(futures=False)
+        seen = _recording(sync)
+        burst = [
+            event([("101.00", "1")], first_id=95, last_id=98),  # already in the book
+            event([("101.00", "2")], first_id=101, last_id=102),
+            event([("101.00", "3")], first_id=103, last_id=104),
+            event([("101.00", "4")], first_id=110, last_id=111),  # a gap: passed on alone
+            event([("101.00", "5")], first_id=112, last_id=113),  # the book is gone: alone
+        ]
+        BookView(sync, futures=False).on_deltas(burst)
+        assert seen == [(95, 98), (101, 104), (110, 111), (112, 113)]
+        await sync.close()
+
+    asyncio.run(run())
+
+
+def test_an_unreadable_event_invalidates_the_book_and_is_never_merged() -> None:
+    events: list[BookEvent] = []
+    snapshots: list[str] = []
+
+    async def run() -> None:
+        async def snapshot(symbol: str) -> BookSnapshot:
+            snapshots.append(symbol)
+            await asyncio.Event().wait()
+            raise AssertionError
+
+        sync = BookSync(
+            LocalBook("X"), BinanceSpotRule(), fetch_snapshot=snapshot, on_event=events.append
+        )
+        sync.on_snapshot(BookSnapshot(bids=[("1", "1")], asks=[("2", "1")], sequence=10))
+        seen = _recording(sync)
+        burst = [
+            event([("1", "2")], first_id=11, last_id=12),
+            event([("1", "3")], [["2", 5]], first_id=13, last_id=14),  # a number, not text
+            event([("1", "4")], first_id=15, last_id=16),
+        ]
+        BookView(sync, futures=False).on_deltas(burst)
+        await asyncio.sleep(0)
+        assert not sync.is_live
+        # The readable one before it went alone (its run was cut), the one after it is
+        # buffered as it came for the next bridge.
+        assert seen == [(11, 12), (15, 16)]
+        await sync.close()
+
+    asyncio.run(run())
+    assert [e.kind for e in events] == [BookEventKind.RESYNCED, BookEventKind.MALFORMED]
+    assert "depthUpdate a" in events[-1].detail and "$[0][1]" in events[-1].detail
+    assert snapshots == ["X"]
+
+
+def test_a_book_lost_inside_a_burst_bridges_the_next_snapshot_event_by_event() -> None:
+    """Merged deltas never reach the bridge buffer: a snapshot in the middle of the rest
+    of a burst bridges to exactly the book the events build one by one."""
+
+    async def run() -> None:
+        fetched: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def snapshot(symbol: str) -> BookSnapshot:
+            fetched.set_result(None)
+            # Valid at 24: the events up to 24 are in it (100.00 at 7 and 101.00 at 9).
+            return BookSnapshot(
+                bids=[("100.00", "7"), ("101.00", "9")], asks=[("106.00", "1")], sequence=24
+            )
+
+        sync = _live_sync(futures=False)
+        sync._fetch_snapshot = snapshot
+        sync.rule.reset(10)
+        seen = _recording(sync)
+        burst = [
+            event([("100.00", "1")], first_id=11, last_id=12),
+            event([("100.00", "2")], first_id=20, last_id=22),  # a gap: the book is lost
+            event([("100.00", "7")], first_id=23, last_id=23),
+            event([("101.00", "9")], first_id=24, last_id=24),
+            event([("100.00", "8")], first_id=25, last_id=26),  # continues the snapshot
+            event([("102.00", "3")], first_id=27, last_id=28),
+        ]
+        BookView(sync, futures=False).on_deltas(burst)
+        assert not sync.is_live
+        assert seen == [(11, 12), (20, 22), (23, 23), (24, 24), (25, 26), (27, 28)]
+        await fetched
+        await sync.wait_live()
+        assert sync.top().bids == [
+            (Decimal("102.00"), Decimal("3")),
+            (Decimal("101.00"), Decimal("9")),
+            (Decimal("100.00"), Decimal("8")),
+        ]
+        assert sync.book.sequence == 28
+        await sync.close()
+
+    asyncio.run(run())
 
 
 # -- fan-out ------------------------------------------------------------------------------------

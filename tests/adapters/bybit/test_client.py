@@ -292,3 +292,25 @@ async def test_a_429_on_a_read_is_waited_out_once_but_on_an_order_is_the_callers
         assert info.value.client_order_id == request.client_order_id
         assert dialect.sim.open_orders("bybit-uta") == []  # the exchange did not act
         assert plan.count(FaultKind.HTTP_429) == 2
+
+
+@both_markets
+async def test_a_post_only_order_that_would_take_is_accepted_and_cancelled(adapter: str) -> None:
+    symbol = VENUES[adapter]
+    async with emulated(adapter) as (_, dialect, client):
+        dialect.paused = True
+        instrument = (await client.load_instruments())[symbol]
+        best_ask = dialect.sim.book(symbol, 1).asks[0][0]
+        quantity = instrument.floor_quantity(Decimal(200) / best_ask) + instrument.step_size
+        request = OrderRequest(
+            symbol=symbol, side=Side.BUY, type=OrderType.LIMIT, quantity=quantity,
+            price=best_ask, post_only=True,
+        )  # fmt: skip
+        placed = await client.place_order(request)  # Bybit: not an error, a cancelled order
+        assert placed.status is OrderStatus.CANCELLED and placed.filled_quantity == 0
+        assert placed.post_only and placed.client_order_id == request.client_order_id
+        found = await client.get_order(symbol, client_order_id=request.client_order_id)
+        assert found.order_id == placed.order_id and found.status is OrderStatus.CANCELLED
+        with pytest.raises(DuplicateClientOrderId):
+            await client.place_order(request)
+        assert dialect.sim.open_orders("bybit-uta") == []

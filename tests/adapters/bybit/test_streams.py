@@ -229,17 +229,20 @@ async def test_dropped_sockets_reconnect_log_in_again_and_resubscribe() -> None:
             await client.start_user_stream()
             await trades.wait_for(lambda items: len(items) > 0)
             await server.drop_all_streams()
-            await events.wait_for(
-                lambda items: (
-                    {
-                        name
-                        for name, e in items
-                        if e.kind is EventKind.CONNECTED and e.attempt and e.attempt > 0
-                    }
-                    >= {"bybit-public", "bybit-private"}
-                    or sum(1 for name, e in items if e.kind is EventKind.CONNECTED) >= 4
-                )
-            )
+
+            def reconnected(items: list[tuple[str, SessionEvent]]) -> bool:
+                for session in ("bybit-public", "bybit-private"):
+                    kinds = [e.kind for name, e in items if name == session]
+                    dropped = (
+                        kinds.index(EventKind.DISCONNECTED)
+                        if EventKind.DISCONNECTED in kinds
+                        else None
+                    )
+                    if dropped is None or EventKind.CONNECTED not in kinds[dropped:]:
+                        return False
+                return True
+
+            await events.wait_for(reconnected)
             seen = len(trades.items)
             await trades.wait_for(lambda items: len(items) > seen)
             await client.start_user_stream()  # returns once logged in and subscribed again
@@ -343,3 +346,41 @@ def test_emulator_diffs_applied_by_the_client_book_rebuild_the_last_state(
 
 async def _never(symbol: str) -> None:
     raise AssertionError("a gapless chain of diffs never needs a new snapshot")
+
+
+async def test_the_private_stream_reports_the_callers_own_client_order_id() -> None:
+    symbol = VENUES["bybit"]
+    async with emulated("bybit") as (_, _dialect, client):
+        async with collecting(client.stream_fills()) as fills:
+            await client.start_user_stream()
+            request = OrderRequest(
+                symbol=symbol,
+                side=Side.BUY,
+                type=OrderType.MARKET,
+                quantity=Decimal("0.001"),
+                client_order_id="desk.7:order/0042",  # not in Bybit's alphabet: sent encoded
+            )
+            placed = await client.place_order(request)
+            await fills.wait_for(lambda items: any(f.order_id == placed.order_id for f in items))
+        fill = next(f for f in fills.items if f.order_id == placed.order_id)
+        assert fill.client_order_id == "desk.7:order/0042"
+
+
+async def test_a_post_only_order_cancelled_on_arrival_is_reported_on_the_stream() -> None:
+    symbol = VENUES["bybitlinear"]
+    async with emulated("bybitlinear") as (_, dialect, client):
+        async with collecting(client.stream_orders()) as orders:
+            await client.start_user_stream()
+            dialect.paused = True
+            best_ask = dialect.sim.book(symbol, 1).asks[0][0]
+            request = OrderRequest(
+                symbol=symbol, side=Side.BUY, type=OrderType.LIMIT, quantity=Decimal("0.01"),
+                price=best_ask, post_only=True,
+            )  # fmt: skip
+            placed = await client.place_order(request)
+            await orders.wait_for(
+                lambda items: any(
+                    o.order_id == placed.order_id and o.status is OrderStatus.CANCELLED
+                    for o in items
+                )
+            )

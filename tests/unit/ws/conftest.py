@@ -72,9 +72,10 @@ def make_venue(server: VenueServer, **overrides: Any) -> WsVenue:
     return replace(venue, **overrides)
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[VenueServer]:
-    srv = VenueServer()
+@pytest.fixture(params=[None, "deflate"], ids=["plain", "deflate"])
+async def server(request: pytest.FixtureRequest) -> AsyncIterator[VenueServer]:
+    """The venue, with plain frames and with compressed ones (two paths in the client)."""
+    srv = VenueServer(compression=request.param)
     await srv.start()
     try:
         yield srv

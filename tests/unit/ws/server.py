@@ -48,7 +48,10 @@ class Peer:
 
 
 class VenueServer:
-    def __init__(self) -> None:
+    def __init__(self, *, compression: str | None = "deflate") -> None:
+        self.compression = compression
+        """``"deflate"`` negotiates permessage-deflate (every frame then takes the library's
+        path in the client), ``None`` sends plain frames (the client's direct path)."""
         self.peers: list[Peer] = []
         self.history: dict[str, list[int]] = {}
         self.reject: set[str] = set()
@@ -74,6 +77,7 @@ class VenueServer:
             0,
             ping_interval=None,
             process_request=self._process_request,
+            compression=self.compression,
         )
 
     async def stop(self) -> None:
