@@ -26,7 +26,7 @@ from typing import Any, Self
 import msgspec
 
 from exchangekit.clock import SystemClock
-from exchangekit.errors import InvalidOrder, MappingError, NotSupported, OrderNotFound
+from exchangekit.errors import InvalidOrder, NotSupported, OrderNotFound
 from exchangekit.models import (
     Balance,
     Candle,
@@ -48,20 +48,21 @@ from exchangekit.ratelimit import Cost, Limiter, PoolUsage, Priority
 from exchangekit.ratelimit.lane import priority_lane
 from exchangekit.transport import Credentials
 from exchangekit.ws import SessionEvent
+from exchangekit_okx import algo, errors
 from exchangekit_okx import endpoints as ep
-from exchangekit_okx import errors
 from exchangekit_okx import mappers as m
-from exchangekit_okx import schemas as s
+from exchangekit_okx.algo_orders import AlgoOrders
 from exchangekit_okx.config import OkxConfig
 from exchangekit_okx.fanout import EventBus, StreamContext
 from exchangekit_okx.private import PrivateStream
-from exchangekit_okx.rest import OkxRest, with_cost
+from exchangekit_okx.rest import OkxRest, as_cancelled, one_order, single_item, with_cost
 from exchangekit_okx.streams import MarketStreams
 
 __all__ = ["OkxClient"]
 
 _PAGE = 100  # orders-pending and fills answer at most 100 rows a request
 _BATCH = 20  # cancel-batch-orders takes at most 20 orders
+_ALGO_BATCH = 10  # cancel-algos takes at most 10
 _HISTORY_PAGE = 100  # history-candles limit
 _MAX_LEVERAGE = 125
 _SETTLE_POLLS = 3  # queries after a cancel accepted (sCode 0) before reporting its state
@@ -100,6 +101,14 @@ class OkxClient:
         self._load_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._events = EventBus()
+        self._algos = AlgoOrders(
+            self._rest,
+            inst_type=self._spec.inst_type,
+            td_mode=config.td_mode,
+            clock=self._clock,
+            symbol_map=self._symbol_map,
+            lane=self._lane,
+        )
         ctx = StreamContext(
             exchange=self.name,
             public_url=config.ws_endpoint("public"),
@@ -117,6 +126,7 @@ class OkxClient:
             credentials=credentials,
             server_now_ms=self._rest.server_now_ms,
             sync_time=self._rest.sync_time,
+            resync_time=lambda: self._rest.sync_time(force=True),
         )
         self._market = MarketStreams(ctx)
         self._private = PrivateStream(ctx, swap=self._swap)
@@ -210,7 +220,10 @@ class OkxClient:
                 endpoint, params, lambda e: m.candles(e, symbol, interval, symbols)
             )
             if not batch:
-                if endpoint is self._api.candles and (start_ms is not None or limit):
+                if endpoint is self._api.candles and (
+                    start_ms is not None or end_ms is not None or limit
+                ):
+                    # Older than the recent endpoint keeps: ask the history endpoint.
                     endpoint, page = self._api.history_candles, _HISTORY_PAGE
                     continue
                 break
@@ -259,10 +272,12 @@ class OkxClient:
         instrument.check_order(request)
         symbols = await self._symbol_map()
         hedge = request.position_side in (PositionSide.LONG, PositionSide.SHORT)
+        if algo.is_algo(request):
+            return await self._algos.place(request, symbols, hedge_mode=hedge, priority=priority)
         params = m.order_params(request, symbols, td_mode=self.config.td_mode, hedge_mode=hedge)
         with self._lane(priority):
             ack = await self._rest.call(
-                self._api.place_order, params, lambda e: _single(e, cid), client_order_id=cid
+                self._api.place_order, params, lambda e: single_item(e, cid), client_order_id=cid
             )
         order = _with_client_id(
             m.order_from_ack(request, ack, received_ms=self._clock.now_ms()), cid
@@ -291,12 +306,19 @@ class OkxClient:
             symbol, symbols, order_id=order_id, client_order_id=client_order_id
         )
         with self._lane(priority):
-            ack = await self._rest.call(
-                self._api.cancel_order,
-                params,
-                lambda e: _single(e, client_order_id),
-                client_order_id=client_order_id,
-            )
+            try:
+                ack = await self._rest.call(
+                    self._api.cancel_order,
+                    params,
+                    lambda e: single_item(e, client_order_id),
+                    client_order_id=client_order_id,
+                )
+            except OrderNotFound:
+                # Stops and take-profits live on the algo service until they trigger.
+                found = await self._algos.find(symbol, order_id, client_order_id)
+                if found is None:
+                    raise
+                return _with_client_id(await self._algos.cancel(symbol, found), client_order_id)
             known_id = ack.ordId or order_id
             order = await self.get_order(
                 symbol,
@@ -318,9 +340,17 @@ class OkxClient:
         Returns the orders whose cancel OKX accepted, as cancelled (orders that finished
         on their own meanwhile are left out)."""
         with self._lane(priority):
-            open_orders = await self.get_open_orders(symbol)
+            every = await self.get_open_orders(symbol)
             symbols = await self._symbol_map()
+            algos = [o for o in every if o.type.is_conditional and o.status is OrderStatus.OPEN]
+            open_orders = [o for o in every if o not in algos]
             cancelled: list[Order] = []
+            for start in range(0, len(algos), _ALGO_BATCH):
+                batch = algos[start : start + _ALGO_BATCH]
+                body = [{"algoId": o.order_id, "instId": symbols.exchange(o.symbol)} for o in batch]
+                acks = await self._rest.call(self._api.cancel_algos, body, lambda e: list(e.data))
+                accepted = {a.algoId for a in acks if errors.item_error(a.sCode, a.sMsg) is None}
+                cancelled += [as_cancelled(o) for o in batch if o.order_id in accepted]
             for start in range(0, len(open_orders), _BATCH):
                 batch = open_orders[start : start + _BATCH]
                 body = [{"instId": symbols.exchange(o.symbol), "ordId": o.order_id} for o in batch]
@@ -329,7 +359,7 @@ class OkxClient:
                 )
                 acks = await self._rest.call(endpoint, body, lambda e: list(e.data))
                 accepted = {a.ordId for a in acks if errors.item_error(a.sCode, a.sMsg) is None}
-                cancelled += [_as_cancelled(o) for o in batch if o.order_id in accepted]
+                cancelled += [as_cancelled(o) for o in batch if o.order_id in accepted]
         return cancelled
 
     async def get_order(
@@ -339,7 +369,15 @@ class OkxClient:
         params = m.cancel_params(
             symbol, symbols, order_id=order_id, client_order_id=client_order_id
         )
-        order = await self._rest.call(self._api.get_order, params, lambda e: _one(e, symbols))
+        try:
+            order = await self._rest.call(
+                self._api.get_order, params, lambda e: one_order(e, symbols)
+            )
+        except OrderNotFound:
+            found = await self._algos.find(symbol, order_id, client_order_id)
+            if found is None:
+                raise
+            order = found
         return _with_client_id(order, client_order_id)
 
     async def get_open_orders(self, symbol: str | None = None) -> list[Order]:
@@ -357,6 +395,7 @@ class OkxClient:
             if len(rows) < _PAGE:
                 break
             params = {**params, "after": rows[-1].order_id}  # newest first: page older
+        out += await self._algos.pending(symbol)
         out.sort(key=lambda o: (o.created_ms or 0, o.order_id))
         return out
 
@@ -464,26 +503,6 @@ class OkxClient:
         return self._symbols
 
 
-def _single(envelope: s.Envelope[Any], client_order_id: str | None) -> Any:
-    """The one item of an order answer, raising its own error when it failed."""
-    if not envelope.data:
-        # A success without its item: OKX acted, or may have; only the proof is missing.
-        raise MappingError(
-            "an order answer without its data item", path="$.data", raw=envelope, exchange="okx"
-        )
-    item = envelope.data[0]
-    failure = errors.item_error(item.sCode, item.sMsg, client_order_id=client_order_id)
-    if failure is not None:
-        raise failure
-    return item
-
-
-def _one(envelope: s.Envelope[s.Order], symbols: m.SymbolMap) -> Order:
-    if not envelope.data:
-        raise OrderNotFound("order does not exist", exchange="okx", code="51603")
-    return m.order(envelope, symbols)
-
-
 def _with_client_id(order: Order, client_order_id: str | None) -> Order:
     """Report the caller's own client order id where OKX's is its encoded form."""
     if client_order_id is None or order.client_order_id == client_order_id:
@@ -491,9 +510,3 @@ def _with_client_id(order: Order, client_order_id: str | None) -> Order:
     if order.client_order_id != m.encode_client_order_id(client_order_id):
         return order
     return msgspec.structs.replace(order, client_order_id=client_order_id)
-
-
-def _as_cancelled(order: Order) -> Order:
-    return msgspec.structs.replace(
-        order, status=OrderStatus.CANCELLED, remaining_quantity=Decimal(0)
-    )

@@ -9,7 +9,9 @@ shapes, so the adapter talks to it exactly as to OKX (fact sheet §3; the endpoi
 REST        ``/api/v5/`` public/time, public/instruments, market/ticker, market/candles,
             market/history-candles, market/books, trade/order (POST, GET), trade/cancel-order,
             trade/cancel-batch-orders, trade/orders-pending, trade/fills, account/balance,
-            account/positions, account/set-leverage: :mod:`exchangekit_okx.emulator_rest`
+            account/positions, account/set-leverage: :mod:`exchangekit_okx.emulator_rest`;
+            trade/order-algo (POST, GET), trade/cancel-algos, trade/orders-algo-pending:
+            :mod:`exchangekit_okx.emulator_algo`
 WebSocket   ``/ws/v5/public`` (tickers, trades, books), ``/ws/v5/business`` (candle*),
             ``/ws/v5/private`` (login; orders, account, positions):
             :mod:`exchangekit_okx.emulator_streams`
@@ -54,6 +56,7 @@ from exchangekit.testing.registry import EmulatorSpec
 from exchangekit.testing.wire import EmulatorRequest, EmulatorResponse, HttpRoute, WsRoute
 from exchangekit.transport import encode_params
 from exchangekit.transport.endpoint import Endpoint, Security
+from exchangekit_okx.emulator_algo import AlgoApi
 from exchangekit_okx.emulator_rest import BARS, Call, OkxRestApi, Refusal, json_response, ok
 from exchangekit_okx.emulator_streams import PrivateFeeds, PublicFeeds, WsVenueState
 from exchangekit_okx.emulator_wire import (
@@ -150,7 +153,10 @@ class OkxDialect:
         )
         self.public = PublicFeeds(self.state)
         self.api = OkxRestApi(self.state, self.public, self.now_ms)
-        self.private = PrivateFeeds(self.state, self.api.position_id)
+        self.algo = AlgoApi(self.api)
+        self.private = PrivateFeeds(
+            self.state, self.api.position_id, hidden=self.api.is_pending_algo
+        )
         self.server: EmulatorServer | None = None
         self._pending: list[AccountEvent] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -194,6 +200,10 @@ class OkxDialect:
             (e.balance, api.balance),
             (e.positions, api.positions),
             (e.set_leverage, api.set_leverage),
+            (e.place_algo_order, self.algo.place),
+            (e.cancel_algos, self.algo.cancel),
+            (e.get_algo_order, self.algo.get),
+            (e.pending_algo_orders, self.algo.pending),
         ]
         return [self._route(endpoint, handler) for endpoint, handler in table]
 

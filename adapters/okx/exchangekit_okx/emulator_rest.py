@@ -27,7 +27,8 @@ from exchangekit.errors import (
     OrderNotFound,
 )
 from exchangekit.models import Order, OrderRequest, OrderType, Side, TimeInForce
-from exchangekit.sim import SimExchange
+from exchangekit.sim import OrderEvent, SimEvent, SimExchange
+from exchangekit.sim.events import OrderEventKind
 from exchangekit.testing.wire import EmulatorResponse
 from exchangekit_okx.emulator_streams import PublicFeeds, WsVenueState
 from exchangekit_okx.emulator_wire import (
@@ -136,6 +137,18 @@ class OkxRestApi:
         self._bill_ids: dict[str, str] = {}
         self._position_ids: dict[tuple[str, str], str] = {}
         self._ids = itertools.count(1)
+        self.algo_ids: set[str] = set()
+        """Orders placed through ``order-algo`` (stops and take-profits)."""
+        self.triggered: set[str] = set()
+        self._subscription = state.sim.subscribe(self._on_order_event, kinds=(OrderEvent,))
+
+    def _on_order_event(self, event: SimEvent) -> None:
+        if isinstance(event, OrderEvent) and event.kind is OrderEventKind.TRIGGERED:
+            self.triggered.add(event.order.order_id)
+
+    def is_pending_algo(self, order_id: str) -> bool:
+        """An algo order not triggered yet: OKX lists it on the algo endpoints only."""
+        return order_id in self.algo_ids and order_id not in self.triggered
 
     @property
     def sim(self) -> SimExchange:
@@ -168,7 +181,10 @@ class OkxRestApi:
         lever = ""
         if listing.swap:
             lever = plain(self.sim.position(account, order.symbol).leverage)
-        return order_row(listing, order, fee=fee, fee_ccy=ccy, lever=lever)
+        row = order_row(listing, order, fee=fee, fee_ccy=ccy, lever=lever)
+        if order.order_id in self.algo_ids:
+            row["clOrdId"] = ""  # the order a triggered algo placed has no clOrdId
+        return row
 
     # -- market data ------------------------------------------------------------------------
 
@@ -338,7 +354,7 @@ class OkxRestApi:
         if order_id is None and client_id is None:
             raise Refusal("50015", "Either parameter ordId or clOrdId is required.")
         try:
-            return self.sim.get_order(
+            found = self.sim.get_order(
                 call.account,
                 symbol=listing.symbol,
                 order_id=order_id,
@@ -346,6 +362,13 @@ class OkxRestApi:
             )
         except (OrderNotFound, InvalidOrder):
             return None
+        if found.order_id in self.algo_ids and (
+            order_id is None or found.order_id not in self.triggered
+        ):
+            # An untriggered algo order is no regular order yet; a triggered one's order is
+            # found by its ordId only (its client id is the algo's algoClOrdId).
+            return None
+        return found
 
     def _cancel_one(self, account: str, item: Mapping[str, Any]) -> Payload:
         call = Call({}, dict(item), account)
@@ -407,6 +430,7 @@ class OkxRestApi:
             if (inst_type is None or self._by_symbol[o.symbol].inst_type == inst_type)
             and (inst_id is None or self._by_symbol[o.symbol].inst_id == inst_id)
             and (after is None or int(o.order_id) < after)
+            and not self.is_pending_algo(o.order_id)
         ]
         return ok([self._order_row(call.account, o) for o in orders[:limit]])
 

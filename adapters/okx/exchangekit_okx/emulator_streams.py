@@ -107,8 +107,9 @@ async def _serve(
     after ``_IDLE_CLOSE_S`` (scaled) without a frame from the client."""
     conn_id = state.conn_id()
     conn.state["conn_id"] = conn_id
+    # In the exchange's time (an accelerated clock shortens it); push periods scale, this not.
     speed = getattr(state.clock, "speed", 1.0)
-    idle = max(1.0, _IDLE_CLOSE_S * state.interval_scale / max(speed, 1.0))
+    idle = _IDLE_CLOSE_S / max(speed, 1.0)
     reader = conn.__aiter__()
     try:
         while True:
@@ -434,9 +435,17 @@ class _Login:
 class PrivateFeeds:
     """``/ws/v5/private``: login, then ``orders``, ``account`` and ``positions`` pushes."""
 
-    def __init__(self, state: WsVenueState, position_ids: Callable[[str, str], str]) -> None:
+    def __init__(
+        self,
+        state: WsVenueState,
+        position_ids: Callable[[str, str], str],
+        *,
+        hidden: Callable[[str], bool] = lambda order_id: False,
+    ) -> None:
         self.state = state
         self._position_id = position_ids
+        self._hidden = hidden
+        """Order ids the ``orders`` channel does not show (untriggered algo orders)."""
         self._conns: dict[WsConnection, _Login | None] = {}
 
     async def serve(self, conn: WsConnection) -> None:
@@ -527,6 +536,8 @@ class PrivateFeeds:
     ) -> Payload | None:
         uid = "1000" + login.account[-4:].rjust(4, "0") if login.account else "10000000"
         if isinstance(event, OrderEvent):
+            if self._hidden(event.order.order_id):
+                return None
             listing = listing_of(event.order.symbol)
             wanted = login.channels.get("orders")
             if listing is None or wanted not in ("ANY", listing.inst_type):

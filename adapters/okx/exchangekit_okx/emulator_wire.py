@@ -19,7 +19,6 @@ from exchangekit.models import (
     MarketKind,
     Order,
     OrderStatus,
-    OrderType,
     Position,
     Side,
     TimeInForce,
@@ -144,7 +143,7 @@ _ORD_STATE = {
 
 def ord_type(order: Order) -> str:
     """OKX's ``ordType``, time in force folded in."""
-    if order.type is OrderType.MARKET:
+    if not order.type.has_limit_price:  # market, and a triggered stop-market
         return "market"
     if order.post_only:
         return "post_only"
@@ -170,7 +169,7 @@ def order_row(
         "ordId": order.order_id,
         "clOrdId": order.client_order_id or "",
         "tag": "",
-        "px": plain(order.price) if order.type is not OrderType.MARKET else "",
+        "px": plain(order.price) if order.type.has_limit_price else "",
         "sz": listing.sz(order.quantity),
         "pnl": "0",
         "ordType": ord_type(order),

@@ -76,6 +76,10 @@ SUB_ACCOUNT_ORDERS = _pool(
     "sub-account-orders", 1000, UID, "[FS] new + amend orders, 1000/2s per sub-account (50061)"
 )
 GET_ORDER = _pool("get-order", 60, UID, "[FS?] trade/order GET 60/2s per UID + instId")
+ALGO_ORDER = _pool("order-algo", 20, UID, "[?] trade/order-algo POST 20/2s per UID")
+CANCEL_ALGOS = _pool("cancel-algos", 20, UID, "[?] trade/cancel-algos 20/2s per UID")
+GET_ALGO = _pool("get-order-algo", 20, UID, "[?] trade/order-algo GET 20/2s per UID")
+ALGO_PENDING = _pool("orders-algo-pending", 20, UID, "[?] orders-algo-pending 20/2s per UID")
 PENDING_ORDERS = _pool("orders-pending", 60, UID, "[?] orders-pending 60/2s UID")
 FILLS = _pool("fills", 60, UID, "[?] trade/fills 60/2s UID")
 
@@ -96,6 +100,10 @@ POOLS = (
     CANCEL_BATCH,
     SUB_ACCOUNT_ORDERS,
     GET_ORDER,
+    ALGO_ORDER,
+    CANCEL_ALGOS,
+    GET_ALGO,
+    ALGO_PENDING,
     PENDING_ORDERS,
     FILLS,
     BALANCE,
@@ -130,6 +138,10 @@ class Endpoints:
     balance: Endpoint
     positions: Endpoint
     set_leverage: Endpoint
+    place_algo_order: Endpoint
+    cancel_algos: Endpoint
+    get_algo_order: Endpoint
+    pending_algo_orders: Endpoint
 
 
 ENDPOINTS = Endpoints(
@@ -262,6 +274,44 @@ ENDPOINTS = Endpoints(
         doc=f"{_DOC}#trading-account-rest-api-set-leverage",
         extra={"response": s.Envelope[s.SetLeverage]},
     ),
+    # Stop and take-profit orders live on the algo service until they trigger.
+    place_algo_order=Endpoint(
+        "POST",
+        "/api/v5/trade/order-algo",
+        Security.SIGNED,
+        cost=(Cost(ALGO_ORDER),),
+        priority=Priority.ORDER,
+        doc=f"{_DOC}#order-book-trading-algo-trading-post-place-algo-order",
+        extra={"response": s.Envelope[s.AlgoAck]},
+    ),
+    cancel_algos=Endpoint(
+        "POST",
+        "/api/v5/trade/cancel-algos",
+        Security.SIGNED,
+        cost=(Cost(CANCEL_ALGOS),),
+        priority=Priority.CANCEL,
+        retry_safe=True,
+        doc=f"{_DOC}#order-book-trading-algo-trading-post-cancel-algo-order",
+        extra={"response": s.Envelope[s.AlgoAck], "batch": True},
+    ),
+    get_algo_order=Endpoint(
+        "GET",
+        "/api/v5/trade/order-algo",
+        Security.SIGNED,
+        cost=(Cost(GET_ALGO),),
+        priority=Priority.ACCOUNT,
+        doc=f"{_DOC}#order-book-trading-algo-trading-get-algo-order-details",
+        extra={"response": s.Envelope[s.AlgoOrder]},
+    ),
+    pending_algo_orders=Endpoint(
+        "GET",
+        "/api/v5/trade/orders-algo-pending",
+        Security.SIGNED,
+        cost=(Cost(ALGO_PENDING),),
+        priority=Priority.ACCOUNT,
+        doc=f"{_DOC}#order-book-trading-algo-trading-get-algo-order-list",
+        extra={"response": s.Envelope[s.AlgoOrder]},
+    ),
 )
 
 
@@ -269,25 +319,27 @@ _TIFS = frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
 
 SPOT_CAPABILITIES = Capabilities(
     market_kinds=frozenset({MarketKind.SPOT}),
-    order_types=frozenset({OrderType.MARKET, OrderType.LIMIT}),
+    order_types=frozenset(OrderType),  # stops and take-profits: algo ordType conditional
     time_in_force=_TIFS,  # ordType limit / ioc / fok
     post_only=True,  # ordType post_only
+    stop_orders=True,
     candle_intervals=tuple(INTERVALS),
     max_book_depth=400,  # market/books sz max 400 per side
     max_candles_per_request=300,  # market/candles limit max 300
     private_streams=True,
     client_order_id_max_length=32,  # clOrdId: 1-32 letters and digits
 )
-"""Spot in cash mode: no reduce-only, positions or leverage. Stop orders need the algo
-endpoint (``/api/v5/trade/order-algo``), which this adapter does not use yet."""
+"""Spot in cash mode: no reduce-only, positions or leverage. Stop and take-profit orders go
+to the algo endpoint (``/api/v5/trade/order-algo``, ordType ``conditional``)."""
 
 SWAP_CAPABILITIES = Capabilities(
     market_kinds=frozenset({MarketKind.PERPETUAL}),
-    order_types=frozenset({OrderType.MARKET, OrderType.LIMIT}),
+    order_types=frozenset(OrderType),
     time_in_force=_TIFS,
     reduce_only=True,  # net mode only; implied by side + posSide in long/short mode
     post_only=True,
     hedge_mode=True,  # long/short mode: posSide long | short
+    stop_orders=True,
     set_leverage=True,
     positions=True,
     candle_intervals=tuple(INTERVALS),

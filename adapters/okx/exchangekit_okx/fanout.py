@@ -53,6 +53,8 @@ class StreamContext:
     credentials: Credentials | None = None
     server_now_ms: Callable[[], int] | None = None
     sync_time: Callable[[], Awaitable[None]] | None = None
+    resync_time: Callable[[], Awaitable[None]] | None = None
+    """Learn the server time again even if known (a login refused for its timestamp)."""
 
 
 async def close_session(session: WsSession) -> None:

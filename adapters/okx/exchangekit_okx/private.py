@@ -43,7 +43,7 @@ from exchangekit_okx import schemas as s
 from exchangekit_okx import ws_schemas as w
 from exchangekit_okx.fanout import Inbox, StreamContext, close_session
 from exchangekit_okx.signing import ws_login_args
-from exchangekit_okx.streams import WS_CONNECTIONS, request_pool
+from exchangekit_okx.streams import WS_CONNECTIONS
 
 __all__ = ["USER_KEY", "PrivateStream", "UserUpdate"]
 
@@ -205,7 +205,6 @@ class PrivateStream:
             clock=ctx.clock,
             limiter=ctx.limiter,
             connect_cost=(Cost(WS_CONNECTIONS, 1),),
-            message_cost=(Cost(request_pool(self._name), 1),),
             on_event=self._on_session_event,
         )
 
@@ -231,8 +230,8 @@ class PrivateStream:
                 return
             if frame.event == "error":
                 detail = f"OKX login refused: code {frame.code}: {frame.msg}"
-                if frame.code in _TIMESTAMP_CODES and ctx.sync_time is not None:
-                    await ctx.sync_time()
+                if frame.code in _TIMESTAMP_CODES and ctx.resync_time is not None:
+                    await ctx.resync_time()
                     raise ConnectionError(detail)  # a failed attempt: retried with backoff
                 if frame.code in _AUTH_CODES:
                     raise AuthenticationError(detail, exchange=ctx.exchange, code=frame.code)

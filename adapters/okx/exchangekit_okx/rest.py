@@ -20,23 +20,39 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
 import msgspec
 
 from exchangekit.clock import Clock
-from exchangekit.errors import ExchangeError, MappingError, OrderOutcomeUnknown, RateLimited
+from exchangekit.errors import (
+    ExchangeError,
+    MappingError,
+    OrderNotFound,
+    OrderOutcomeUnknown,
+    RateLimited,
+)
 from exchangekit.mapping import decoder
+from exchangekit.models import Order, OrderStatus
 from exchangekit.ratelimit import Limiter, Pool
 from exchangekit.transport import Credentials, Endpoint, Headers, Params, RestTransport
 from exchangekit.transport.endpoint import Security
 from exchangekit_okx import errors
 from exchangekit_okx import mappers as m
+from exchangekit_okx import schemas as s
 from exchangekit_okx.config import OkxConfig
 from exchangekit_okx.signing import DEMO_HEADER, rest_signer
 
-__all__ = ["MAX_READ_RATE_LIMIT_WAIT_S", "OkxRest"]
+__all__ = [
+    "MAX_READ_RATE_LIMIT_WAIT_S",
+    "OkxRest",
+    "as_cancelled",
+    "one_order",
+    "single_item",
+    "with_cost",
+]
 
 log = logging.getLogger("exchangekit.okx")
 
@@ -228,3 +244,31 @@ def _query(params: Any) -> Params | None:
     if not params:
         return None
     return {k: v for k, v in params.items() if v is not None}
+
+
+def single_item(envelope: s.Envelope[Any], client_order_id: str | None) -> Any:
+    """The one item of an order answer, raising its own error when it failed."""
+    if not envelope.data:
+        # A success without its item: OKX acted, or may have; only the proof is missing.
+        raise MappingError(
+            "an order answer without its data item", path="$.data", raw=envelope, exchange="okx"
+        )
+    item = envelope.data[0]
+    failure = errors.item_error(item.sCode, item.sMsg, client_order_id=client_order_id)
+    if failure is not None:
+        raise failure
+    return item
+
+
+def one_order(envelope: s.Envelope[s.Order], symbols: m.SymbolMap) -> Order:
+    """The order of a ``GET trade/order`` answer (an empty ``data`` is not found)."""
+    if not envelope.data:
+        raise OrderNotFound("order does not exist", exchange="okx", code="51603")
+    return m.order(envelope, symbols)
+
+
+def as_cancelled(order: Order) -> Order:
+    """An order listed open whose cancel OKX accepted (batch answers carry no state)."""
+    return msgspec.structs.replace(
+        order, status=OrderStatus.CANCELLED, remaining_quantity=Decimal(0)
+    )

@@ -22,6 +22,8 @@ from typing import Generic, Literal, TypeVar
 import msgspec
 
 __all__ = [
+    "AlgoAck",
+    "AlgoOrder",
     "Balance",
     "BalanceDetail",
     "BookLevel",
@@ -308,3 +310,47 @@ class SetLeverage(_Wire):
     mgnMode: str
     instId: str = ""
     posSide: str = ""
+
+
+# -- algo orders (stop and take-profit) ---------------------------------------------------
+
+AlgoState = Literal["live", "pause", "partially_effective", "effective", "canceled", "order_failed"]
+
+
+class AlgoAck(_Wire):
+    """One ``data[]`` item of ``POST trade/order-algo`` or ``trade/cancel-algos``."""
+
+    algoId: str
+    sCode: str
+    sMsg: str = ""
+    clOrdId: str = ""
+    algoClOrdId: str = ""
+    tag: str = ""
+
+
+class AlgoOrder(_Wire):
+    """``GET trade/order-algo`` and ``orders-algo-pending`` row of a ``conditional`` order:
+    ``slTriggerPx``/``slOrdPx`` (stop) or ``tpTriggerPx``/``tpOrdPx`` (take-profit); an
+    order price of ``"-1"`` means market. ``ordId`` names the order placed once triggered."""
+
+    instType: str
+    instId: str
+    algoId: str
+    sz: Decimal
+    ordType: str
+    side: Side
+    state: AlgoState
+    cTime: str
+    algoClOrdId: str = ""
+    ordId: str = ""
+    posSide: PosSide = ""
+    tdMode: str = ""
+    reduceOnly: str = "false"
+    slTriggerPx: str = ""
+    slOrdPx: str = ""
+    tpTriggerPx: str = ""
+    tpOrdPx: str = ""
+    actualSz: str = ""
+    actualPx: str = ""
+    triggerTime: str = ""
+    uTime: str = ""

@@ -34,7 +34,7 @@ from exchangekit.book import BookSnapshot, BookSync, LocalBook, OkxChecksum, Okx
 from exchangekit.book.messages import BookEvent, BookEventKind
 from exchangekit.errors import NotSupported
 from exchangekit.models import Candle, Instrument, MarketKind, OrderBook, Ticker, Trade
-from exchangekit.ratelimit import Cost, Pool, PoolKind, Scope
+from exchangekit.ratelimit import Cost, Pool, PoolKind
 from exchangekit.ws import (
     Control,
     ControlKind,
@@ -50,7 +50,15 @@ from exchangekit_okx import schemas as s
 from exchangekit_okx import ws_schemas as w
 from exchangekit_okx.fanout import Feed, Inbox, StreamContext, close_session
 
-__all__ = ["WS_CONNECTIONS", "WS_REQUESTS", "BookView", "MarketStreams", "OkxRouter", "okx_venue"]
+__all__ = [
+    "SNAPSHOT_TIMEOUT_S",
+    "WS_CONNECTIONS",
+    "WS_REQUESTS",
+    "BookView",
+    "MarketStreams",
+    "OkxRouter",
+    "okx_venue",
+]
 
 WS_CONNECTIONS = Pool(
     name="okx-ws-connections",
@@ -60,20 +68,12 @@ WS_CONNECTIONS = Pool(
     doc="OKD #overview-websocket-connect: 3 connection requests per second per IP",
 )
 WS_REQUESTS = 480
-"""Subscribe/unsubscribe/login requests per hour per connection (fact sheet §3.7)."""
+"""Subscribe/unsubscribe/login requests per hour per connection (fact sheet §3.7). Not a
+pool: the session would charge its text pings too, and a ping held back by a budget kills
+the connection; at most a few requests per resync stay far below it."""
 _RECONNECT_NOTICE = "64008"
-
-
-def request_pool(session_name: str) -> Pool:
-    """The request budget of one connection (480 per hour)."""
-    return Pool(
-        name=f"{session_name}-requests",
-        limit=WS_REQUESTS,
-        window_s=3600.0,
-        kind=PoolKind.SLIDING_WINDOW,
-        scope=Scope.ENDPOINT,
-        doc="OKD: 480 subscribe/unsubscribe/login requests per hour per connection",
-    )
+SNAPSHOT_TIMEOUT_S = 3.0
+"""Updates without the snapshot that should precede them for this long: subscribe again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +203,20 @@ def okx_venue(
 class BookView:
     """One symbol's synced book, fed by the ``books`` subscription's pump."""
 
-    def __init__(self, sync: BookSync, instrument: Instrument) -> None:
+    def __init__(
+        self,
+        sync: BookSync,
+        instrument: Instrument,
+        *,
+        monotonic: Callable[[], float],
+        snapshot_timeout_s: float = SNAPSHOT_TIMEOUT_S,
+    ) -> None:
         self.sync = sync
         self._contract = None if instrument.kind is MarketKind.SPOT else instrument.contract_size
+        self._monotonic = monotonic
+        self._snapshot_timeout_s = snapshot_timeout_s
+        self.asked_at = monotonic()
+        """When a snapshot was last asked for (the subscription, or a resubscription)."""
         self.applied = 0
         self.ended = False
         self._error: BaseException | None = None
@@ -229,6 +240,10 @@ class BookView:
         if sync.is_live:
             for inbox in self._changed:
                 inbox.signal()
+        elif self._monotonic() - self.asked_at > self._snapshot_timeout_s:
+            # Updates flow but the snapshot that should precede them never came: ask again.
+            self.asked_at = self._monotonic()
+            sync.request_snapshot()
 
     def top(self, depth: int) -> OrderBook:
         book = self.sync.top(depth)
@@ -401,7 +416,6 @@ class MarketStreams:
             clock=ctx.clock,
             limiter=ctx.limiter,
             connect_cost=(Cost(WS_CONNECTIONS, 1),),
-            message_cost=(Cost(request_pool(name), 1),),
             on_event=lambda event: ctx.events.publish(name, event),
         )
         session.start()
@@ -410,6 +424,7 @@ class MarketStreams:
 
     def _open_book(self, instrument: Instrument, key: str) -> BookView:
         session, _ = self._session("public")
+        clock = self._ctx.clock
 
         def report(event: BookEvent) -> None:
             kind = EventKind.RESYNCED if event.kind is BookEventKind.RESYNCED else EventKind.GAP
@@ -418,6 +433,7 @@ class MarketStreams:
 
         async def resubscribe(symbol: str) -> BookSnapshot | None:
             # OKX: on a gap, subscribe again; the fresh snapshot comes in band.
+            view.asked_at = clock.monotonic()
             if key in session.subscriptions:
                 session.resubscribe(key)
             return None
@@ -428,6 +444,7 @@ class MarketStreams:
             fetch_snapshot=resubscribe,
             checksum=OkxChecksum(),
             on_event=report,
-            clock=self._ctx.clock,
+            clock=clock,
         )
-        return BookView(sync, instrument)
+        view = BookView(sync, instrument, monotonic=clock.monotonic)
+        return view

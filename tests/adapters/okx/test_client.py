@@ -53,6 +53,13 @@ class FakeOkx:
                 {"code": "0", "msg": "", "data": [{"ts": "1695190491421"}]}
             ),
             ("GET", "/api/v5/public/instruments"): self._instruments,
+            # No algo (stop) orders unless a test says otherwise.
+            ("GET", "/api/v5/trade/order-algo"): lambda r: _json(
+                {"code": "51603", "msg": "Order does not exist", "data": []}
+            ),
+            ("GET", "/api/v5/trade/orders-algo-pending"): lambda r: _json(
+                {"code": "0", "msg": "", "data": []}
+            ),
         }
 
     @staticmethod
@@ -236,20 +243,49 @@ async def test_a_missing_order_and_a_failed_cancel_are_order_not_found() -> None
             await ex.cancel_order("BTC/USDT", order_id="1")
 
 
-async def test_spot_has_no_positions_leverage_or_stop_orders() -> None:
+async def test_spot_has_no_positions_or_leverage() -> None:
     fake = FakeOkx()
     async with client(fake) as ex:
         with pytest.raises(NotSupported):
             await ex.get_positions()
         with pytest.raises(NotSupported):
             await ex.set_leverage("BTC/USDT", 3)
-        stop = OrderRequest(
-            symbol="BTC/USDT", side=Side.SELL, type=OrderType.STOP_MARKET,
-            quantity=Decimal("0.01"), stop_price=Decimal("50000"),
-        )  # fmt: skip
-        with pytest.raises(NotSupported):
-            await ex.place_order(stop)
+    assert not fake.sent("GET", "/api/v5/account/positions")
+
+
+@pytest.mark.parametrize(
+    ("otype", "price", "leg"),
+    [
+        (OrderType.STOP_MARKET, None, {"slTriggerPx": "50000", "slOrdPx": "-1"}),
+        (OrderType.STOP_LIMIT, Decimal("49900"), {"slTriggerPx": "50000", "slOrdPx": "49900"}),
+        (OrderType.TAKE_PROFIT_MARKET, None, {"tpTriggerPx": "50000", "tpOrdPx": "-1"}),
+    ],
+)
+async def test_stops_and_take_profits_go_to_the_algo_endpoint(
+    otype: OrderType, price: Decimal | None, leg: dict[str, str]
+) -> None:
+    fake = FakeOkx()
+    ack = {"algoId": "681096944655273984", "algoClOrdId": CID, "sCode": "0", "sMsg": ""}
+    fake.answer("POST", "/api/v5/trade/order-algo", {"code": "0", "msg": "", "data": [ack]})
+    stop = OrderRequest(
+        symbol="BTC/USDT:USDT", side=Side.SELL, type=otype, quantity=Decimal("0.02"),
+        price=price, stop_price=Decimal("50000"), reduce_only=True, client_order_id=CID,
+    )  # fmt: skip
+    async with client(fake, swap=True) as ex:
+        placed = await ex.place_order(stop)
+    (sent,) = fake.sent("POST", "/api/v5/trade/order-algo")
+    body = json.loads(sent.content)
+    assert body == {
+        "instId": "BTC-USDT-SWAP", "tdMode": "cross", "side": "sell", "ordType": "conditional",
+        "sz": "2", "reduceOnly": True, **leg, f"{next(iter(leg))[:2]}TriggerPxType": "last",
+        "algoClOrdId": CID,
+    }  # fmt: skip
     assert not fake.sent("POST", ORDER)
+    assert (placed.order_id, placed.status, placed.type) == (
+        "681096944655273984",
+        OrderStatus.OPEN,
+        otype,
+    )
 
 
 async def test_cancel_all_sends_batches_of_twenty_and_reports_the_accepted() -> None:

@@ -29,6 +29,7 @@ from exchangekit import (
     PositionSide,
     Side,
 )
+from exchangekit.clock import ScaledClock
 from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule
 from exchangekit.testing.fixtures import running_emulator
 from exchangekit.testing.server import EmulatorServer
@@ -166,8 +167,16 @@ async def test_swap_sizes_are_contracts_on_the_wire_and_base_units_to_the_user()
         request = OrderRequest(
             symbol=symbol, side=Side.BUY, type=OrderType.MARKET, quantity=Decimal("0.02")
         )
-        order = await client.place_order(request)
+        async with (
+            collecting(client.stream_positions()) as streamed,
+            collecting(client.stream_balances()) as funds,
+        ):
+            await client.start_user_stream()
+            order = await client.place_order(request)
+            await streamed.wait_for(lambda items: any(p.quantity == Decimal("0.02") for p in items))
+            await funds.wait_for(lambda items: any(b.asset == "USDT" for b in items))
         assert order.status is OrderStatus.FILLED and order.filled_quantity == Decimal("0.02")
+        assert streamed.items[-1].side is PositionSide.LONG
         dialect = server.dialect
         assert isinstance(dialect, OkxDialect)
         (position,) = await client.get_positions(symbol)
@@ -371,3 +380,89 @@ async def test_an_expired_private_session_logs_in_again_and_delivers_later_order
                 lambda items: any(o.client_order_id == second.client_order_id for o in items)
             )
         assert plan.count(FaultKind.SESSION_EXPIRY) == 1
+
+
+async def test_a_server_clock_45_s_ahead_is_learned_before_signing() -> None:
+    symbol = VENUES["okx"]
+    skew = FaultRule(kind=FaultKind.CLOCK_SKEW, skew_ms=45_000)  # beyond OKX's 30 s window
+    async with emulated("okx", faults=FaultPlan([skew])) as (_, client):
+        async with collecting(client.stream_orders()) as orders:
+            await client.start_user_stream()  # the login timestamp is in server time too
+            request = await resting_buy(client, symbol)
+            await client.place_order(request)
+            await orders.wait_for(
+                lambda items: any(o.client_order_id == request.client_order_id for o in items)
+            )
+        assert await client.get_balances()
+
+
+async def test_a_lost_snapshot_is_asked_for_again() -> None:
+    symbol = VENUES["okx"]
+    lost = FaultRule(kind=FaultKind.WS_SKIP, target="*@depth/books", times=1)  # the snapshot
+    plan = FaultPlan([lost])
+    clock = ScaledClock(speed=10.0)  # the 3 s snapshot timeout passes in 0.3 s
+    async with emulated(
+        "okx", faults=plan, clock=clock, interval_scale=0.5, client_options={"clock": clock}
+    ) as (_, client):
+        async with collecting(client.stream_order_book(symbol, 10)) as books:
+            (book, *_) = await books.wait_for(bool)
+        assert book.bids and book.asks and book.bids[0][0] < book.asks[0][0]
+        assert plan.count(FaultKind.WS_SKIP) == 1
+
+
+# -- stop and take-profit orders (the algo service) -------------------------------------------
+
+
+@both_markets
+async def test_a_stop_order_rests_on_the_algo_service_and_is_cancelled_there(adapter: str) -> None:
+    symbol = VENUES[adapter]
+    async with emulated(adapter) as (_, client):
+        instrument = (await client.load_instruments())[symbol]
+        ticker = await client.get_ticker(symbol)
+        assert ticker.bid is not None
+        stop = instrument.round_price(ticker.bid * Decimal("0.8"), mode="down")
+        request = OrderRequest(
+            symbol=symbol, side=Side.SELL, type=OrderType.STOP_LIMIT,
+            quantity=instrument.step_size * 10, price=stop, stop_price=stop,
+            client_order_id="stop-1",
+        )  # fmt: skip
+        placed = await client.place_order(request)
+        assert (placed.status, placed.stop_price) == (OrderStatus.OPEN, stop)
+        found = await client.get_order(symbol, client_order_id="stop-1")
+        assert found.order_id == placed.order_id and found.type is OrderType.STOP_LIMIT
+        assert found.quantity == request.quantity and found.client_order_id == "stop-1"
+        assert [o.order_id for o in await client.get_open_orders(symbol)] == [placed.order_id]
+        cancelled = await client.cancel_order(symbol, client_order_id="stop-1")
+        assert cancelled.status is OrderStatus.CANCELLED
+        assert await client.get_open_orders(symbol) == []
+
+
+async def test_a_triggered_stop_reports_the_order_it_placed() -> None:
+    symbol = VENUES["okxswap"]
+    async with emulated("okxswap", tick_ms=60_000) as (server, client):
+        dialect = server.dialect
+        assert isinstance(dialect, OkxDialect)
+        instrument = (await client.load_instruments())[symbol]
+        book = await client.get_order_book(symbol, 5)
+        ask = book.asks[0][0]
+        stop = instrument.round_price(ask * Decimal("1.01"), mode="up")
+        request = OrderRequest(
+            symbol=symbol, side=Side.BUY, type=OrderType.STOP_MARKET,
+            quantity=Decimal("0.01"), stop_price=stop,
+        )  # fmt: skip
+        placed = await client.place_order(request)
+        assert (await client.get_order(symbol, order_id=placed.order_id)).status is OrderStatus.OPEN
+        # The market jumps through the stop: it triggers and its market order fills.
+        high = stop + instrument.tick_size * 10
+        dialect.sim.set_market(
+            symbol, bids=[(high - instrument.tick_size, Decimal(5))], asks=[(high, Decimal(5))],
+            last=high,
+        )  # fmt: skip
+        # By client id: the algo (now effective), merged with the order it placed.
+        done = await client.get_order(symbol, client_order_id=request.client_order_id)
+        assert done.status is OrderStatus.FILLED and done.type is OrderType.STOP_MARKET
+        assert done.order_id == placed.order_id and done.client_order_id == placed.client_order_id
+        assert done.filled_quantity == Decimal("0.01") and done.stop_price == stop
+        (position,) = await client.get_positions(symbol)
+        assert position.quantity == Decimal("0.01")
+        assert await client.get_open_orders(symbol) == []

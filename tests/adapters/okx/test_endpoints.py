@@ -6,6 +6,7 @@ import pytest
 from exchangekit_okx import endpoints as e
 from exchangekit_okx.endpoints import ENDPOINTS, POOLS, SPOT, SWAP
 
+from exchangekit.models import OrderType
 from exchangekit.ratelimit.spec import Priority, Scope
 from exchangekit.transport.endpoint import Endpoint, Security
 
@@ -42,6 +43,10 @@ def test_every_documented_endpoint_is_declared_once_under_api_v5() -> None:
         ("GET", "/api/v5/account/balance"),
         ("GET", "/api/v5/account/positions"),
         ("POST", "/api/v5/account/set-leverage"),
+        ("POST", "/api/v5/trade/order-algo"),
+        ("POST", "/api/v5/trade/cancel-algos"),
+        ("GET", "/api/v5/trade/order-algo"),
+        ("GET", "/api/v5/trade/orders-algo-pending"),
     }
 
 
@@ -120,5 +125,6 @@ def test_capabilities_say_what_each_market_honestly_supports() -> None:
     for spec in (SPOT, SWAP):
         caps = spec.capabilities
         assert caps.client_order_id_max_length == 32
-        assert not caps.stop_orders  # the algo endpoint is not in this layer
+        assert caps.stop_orders  # on the algo endpoint (ordType conditional)
+        assert OrderType.STOP_MARKET in caps.order_types and caps.private_streams
         assert "1h" in caps.candle_intervals
