@@ -114,7 +114,8 @@ class BinanceDialect:
     """Binance spot (``market="spot"``) or USDⓈ-M futures (``"usdm"``) over a simulated exchange.
 
     ``sim`` is used as given (else a fresh one listing ``symbols``, by default BTC/USDT and
-    ETH/USDT on spot, their perpetuals on futures, seeded by ``seed``); ``accounts`` are the
+    ETH/USDT on spot, the BTCUSDT perpetual on futures (ETHUSDT too on request), seeded by
+    ``seed``); ``accounts`` are the
     API keys accepted, each trading for a sim account (created when missing and funded with
     ``balances``, by default 10,000 USDT, 0.5 BTC and 5 ETH on spot; 10,000 USDT margin on
     futures). ``rate_limits`` overrides limits by name (see

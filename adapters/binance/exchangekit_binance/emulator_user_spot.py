@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from exchangekit.ratelimit.spec import Cost
+from exchangekit.ratelimit.spec import Cost, Pool
 from exchangekit.sim import AccountEvent, BalanceEvent, DepositEvent, OrderEvent, OrderEventKind
 from exchangekit_binance.emulator_auth import verify_ws_params
 from exchangekit_binance.emulator_streams import send, serve_connection
@@ -32,6 +32,7 @@ from exchangekit_binance.emulator_wire import (
 from exchangekit_binance.endpoints import SPOT_REQUEST_WEIGHT
 
 if TYPE_CHECKING:
+    from exchangekit.testing.server import EmulatorServer
     from exchangekit.testing.ws import WsConnection
 
 __all__ = ["SpotUserData", "execution_report"]
@@ -226,7 +227,7 @@ class SpotUserData:
         if server is not None and server.enforce_limits:
             over = server.quota.charge([Cost(SPOT_REQUEST_WEIGHT, weight)])
             if over is not None:
-                limit = SPOT_REQUEST_WEIGHT.limit
+                limit = _weight_pool(server).limit
                 msg = (
                     f"Too much request weight used; current limit is {limit} request weight "
                     "per 1 MINUTE. Please use WebSocket Streams for live updates to avoid "
@@ -244,7 +245,7 @@ class SpotUserData:
                     "rateLimitType": "REQUEST_WEIGHT",
                     "interval": "MINUTE",
                     "intervalNum": 1,
-                    "limit": SPOT_REQUEST_WEIGHT.limit,
+                    "limit": _weight_pool(server).limit,
                     "count": used,
                 }
             ]
@@ -284,3 +285,9 @@ class SpotUserData:
                 "T": ev.timestamp_ms,
             }
         return None
+
+
+def _weight_pool(server: EmulatorServer) -> Pool:
+    """The REQUEST_WEIGHT pool the server enforces (the dialect's, overrides included)."""
+    pools = server.dialect.pools()
+    return next((p for p in pools if p.name == SPOT_REQUEST_WEIGHT.name), SPOT_REQUEST_WEIGHT)
