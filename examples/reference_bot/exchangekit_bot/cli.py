@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 import exchangekit
-from exchangekit.clock import Clock, ManualClock, SystemClock
+from exchangekit.clock import Clock, ManualClock, ScaledClock, SystemClock
 from exchangekit_bot.bot import Bot, BotStartError, Mode
 from exchangekit_bot.config import BotConfig, ConfigError, StorageConfig, load_config
 from exchangekit_bot.killswitch import kill, pause, resume
@@ -31,6 +31,7 @@ from exchangekit_bot.modes.emulator import (
     emulator_client_options,
     exchange_record_counts,
     record_emulator,
+    recorded_clock,
     serve_emulator,
 )
 from exchangekit_bot.modes.exchange import (
@@ -41,7 +42,6 @@ from exchangekit_bot.modes.exchange import (
     uses_emulator,
 )
 from exchangekit_bot.modes.runner import Progress, run_bot
-from exchangekit_bot.modes.sim_clock import ScaledClock
 from exchangekit_bot.observability.logs import configure_logging
 from exchangekit_bot.observability.metrics import BotMetrics
 from exchangekit_bot.reconcile import ReconcileReport
@@ -455,7 +455,7 @@ def _live(args: argparse.Namespace, config: BotConfig) -> int:
 def _kill(args: argparse.Namespace, config: BotConfig) -> int:
     _logging(args, config, None)
     store = open_storage(config.storage)
-    clock = SystemClock()
+    clock: Clock = SystemClock()
     try:
         if config.exchange.adapter in IN_PROCESS_ADAPTERS:
             pause(store, args.reason, by="kill-switch", ts_ms=clock.now_ms())
@@ -468,6 +468,10 @@ def _kill(args: argparse.Namespace, config: BotConfig) -> int:
         # The pause goes first, before anything that can fail (even finding the exchange).
         pause(store, args.reason, by="kill-switch", ts_ms=clock.now_ms())
         exchange = connect_from_outside(config.exchange, store)
+        # An accelerated paper run writes its heartbeat in the emulator's time: judge it
+        # (and wait for it) on that clock, not the wall clock.
+        if uses_emulator(config.exchange):
+            clock = recorded_clock(store) or clock
 
         async def go() -> Any:
             async with exchange:

@@ -44,6 +44,7 @@ __all__ = [
     "emulator_spec",
     "exchange_record_counts",
     "record_emulator",
+    "recorded_clock",
     "resolve_emulator_address",
     "serve_emulator",
 ]
@@ -128,6 +129,12 @@ def record_emulator(store: Storage, server: EmulatorServer | EmulatorAddress) ->
         wall_ms = clock.base.now_ms()
         anchor = json.dumps({"speed": clock.speed, "wall_ms": wall_ms, "ms": clock.now_ms()})
     store.put_value(EMULATOR_CLOCK_KEY, anchor)
+
+
+def recorded_clock(store: Storage) -> Clock | None:
+    """The accelerated clock of the emulator a paper run recorded in ``store``, or ``None``
+    when it runs on the wall clock (or nothing was recorded)."""
+    return _recorded_clock(store.get_value(EMULATOR_CLOCK_KEY))
 
 
 def _recorded_clock(anchor: str | None) -> Clock | None:
