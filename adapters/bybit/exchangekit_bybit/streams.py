@@ -468,7 +468,7 @@ class PublicStreams:
             session, router = self._open_session()
             router.register(topic, kind)
             stream = session.subscribe(Subscription(topic, stale_after_s=self._ctx.stale_after_s))
-            feed = Feed(stream, on_idle=self._forget, on_item=on_item, on_end=on_end)
+            feed = Feed(stream, on_idle=self._forget, on_item=on_item, on_end=on_end, label="bybit")
             self._feeds[topic] = feed
         feed.attach(inbox)
         return feed

@@ -391,7 +391,7 @@ class MarketStreams:
                 stale_after_s=self._ctx.stale_after_s,
             )
             stream = session.subscribe(subscription)
-            feed = Feed(stream, on_idle=self._forget, on_batch=on_batch, on_end=on_end)
+            feed = Feed(stream, on_idle=self._forget, on_batch=on_batch, on_end=on_end, label="okx")
             self._feeds[key] = feed
         feed.attach(inbox)
         return feed
