@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import msgspec
 
 from exchangekit.book import BookSnapshot
+from exchangekit.clientbase import ClientLifecycle
 from exchangekit.clock import SystemClock
 from exchangekit.errors import InvalidOrder, NotSupported, OrderNotFound
 from exchangekit.mapping import decoder
@@ -42,7 +42,7 @@ from exchangekit.models import (
     Ticker,
     Trade,
 )
-from exchangekit.ratelimit import Limiter, PoolUsage, Priority
+from exchangekit.ratelimit import Limiter, Priority
 from exchangekit.ratelimit.lane import priority_lane
 from exchangekit.transport import Credentials, Endpoint, Params, ParamValue
 from exchangekit.ws import SessionEvent
@@ -60,7 +60,7 @@ _USDM_DEPTHS = (5, 10, 20, 50, 100, 500, 1000)  # the only limits /fapi/v1/depth
 _MAX_LEVERAGE = 125
 
 
-class BinanceClient:
+class BinanceClient(ClientLifecycle):
     """One Binance account (or public access) on one market, behind ``ExchangeClient``."""
 
     def __init__(self, config: BinanceConfig) -> None:
@@ -70,7 +70,9 @@ class BinanceClient:
         self._spot = config.market == "spot"
         self._api = config.spec.endpoints
         self._clock = config.clock or SystemClock()
-        self._limiter = config.limiter or Limiter(config.spec.pools, clock=self._clock)
+        super().__init__(
+            config.limiter or Limiter(config.spec.pools, clock=self._clock), EventBus()
+        )
         credentials = None
         if config.api_key and config.api_secret:
             credentials = Credentials(config.api_key, config.api_secret)
@@ -81,8 +83,6 @@ class BinanceClient:
         self._instruments: dict[str, Instrument] | None = None
         self._symbols = m.SymbolMap()
         self._load_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._events = EventBus()
         ctx = StreamContext(
             exchange=self.name,
             market=config.market,
@@ -106,50 +106,18 @@ class BinanceClient:
         )
         self._market = MarketStreams(ctx)
         self._user = UserStream(ctx)
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"BinanceClient({self.name!r}, {self._rest.transport.base_url!r})"
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close every stream and connection. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
+    async def _close_streams(self) -> None:
         await self._user.close()
         await self._market.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
-        self._events.close()
+
+    async def _close_transport(self) -> None:
         await self._rest.aclose()
-
-    def rate_limit_usage(self) -> dict[str, PoolUsage]:
-        """Used and remaining per pool, as the limiter knows it (synced from the
-        ``X-MBX-USED-WEIGHT-*`` and ``X-MBX-ORDER-COUNT-*`` headers)."""
-        return self._limiter.snapshot()
-
-    def kill_switch(self) -> contextlib.AbstractContextManager[None]:
-        """Every request inside the block goes ahead of everything else waiting::
-
-        with client.kill_switch():
-            await client.cancel_all_orders()
-        """
-        return priority_lane(Priority.KILL_SWITCH)
 
     # -- market data ---------------------------------------------------------------------------
 
@@ -426,11 +394,6 @@ class BinanceClient:
         if endpoint is None:
             raise NotSupported(f"{self.name} has no {what}", exchange=self.name)
         return endpoint
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # -- helpers of the methods above ----------------------------------------------------------
 

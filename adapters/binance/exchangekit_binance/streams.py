@@ -539,7 +539,9 @@ class MarketStreams:
             router.register(key, kind)
             subscription = Subscription(key, stale_after_s=self._ctx.stale_after_s)
             stream = session.subscribe(subscription)
-            feed = Feed(stream, on_idle=self._forget, on_batch=on_batch, on_end=on_end)
+            feed = Feed(
+                stream, on_idle=self._forget, on_batch=on_batch, on_end=on_end, label="binance"
+            )
             self._feeds[key] = feed
         feed.attach(inbox)
         return feed

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import msgspec
 
+from exchangekit.clientbase import ClientLifecycle
 from exchangekit.clock import Clock, SystemClock
 from exchangekit.errors import ExchangeError, InvalidOrder, NotSupported, OrderNotFound
 from exchangekit.models import (
@@ -46,7 +46,7 @@ from exchangekit.models import (
     Ticker,
     Trade,
 )
-from exchangekit.ratelimit import Limiter, PoolUsage, Priority
+from exchangekit.ratelimit import Limiter, Priority
 from exchangekit.ratelimit.lane import priority_lane
 from exchangekit.transport import Credentials, Endpoint
 from exchangekit.ws import SessionEvent
@@ -66,7 +66,7 @@ _INSTRUMENTS_PAGE = 1000  # /v5/market/instruments-info: limit 1-1000 (linear pa
 _MAX_PAGES = 50
 
 
-class BybitClient:
+class BybitClient(ClientLifecycle):
     """One Bybit unified-trading account (or public access) on one category."""
 
     def __init__(self, config: BybitConfig) -> None:
@@ -77,7 +77,9 @@ class BybitClient:
         self._spot = config.market == "spot"
         self._api = config.spec.endpoints
         self._clock = config.clock or SystemClock()
-        self._limiter = config.limiter or Limiter(config.spec.pools, clock=self._clock)
+        super().__init__(
+            config.limiter or Limiter(config.spec.pools, clock=self._clock), EventBus()
+        )
         credentials = None
         if config.api_key and config.api_secret:
             credentials = Credentials(config.api_key, config.api_secret)
@@ -88,8 +90,6 @@ class BybitClient:
         self._instruments: dict[str, Instrument] | None = None
         self._symbols = m.SymbolMap()
         self._load_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._events = EventBus()
         self._original_ids: dict[str, str] = {}
         ctx = StreamContext(
             exchange=self.name,
@@ -111,46 +111,18 @@ class BybitClient:
         )
         self._public = PublicStreams(ctx)
         self._private = PrivateStream(ctx)
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"BybitClient({self.name!r}, {self._rest.transport.base_url!r})"
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close every stream and connection. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
+    async def _close_streams(self) -> None:
         await self._private.close()
         await self._public.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
-        self._events.close()
+
+    async def _close_transport(self) -> None:
         await self._rest.aclose()
-
-    def rate_limit_usage(self) -> dict[str, PoolUsage]:
-        """Used and remaining per pool, as the limiter knows it (per-UID pools synced from
-        ``X-Bapi-Limit`` / ``X-Bapi-Limit-Status``)."""
-        return self._limiter.snapshot()
-
-    def kill_switch(self) -> contextlib.AbstractContextManager[None]:
-        """Every request inside the block goes ahead of everything else waiting."""
-        return priority_lane(Priority.KILL_SWITCH)
 
     # -- market data ---------------------------------------------------------------------------
 
@@ -455,11 +427,6 @@ class BybitClient:
         if endpoint is None:
             raise NotSupported(f"{self.name} has no {what}", exchange=self.name)
         return endpoint
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _instruments_by_symbol(self) -> dict[str, Instrument]:
         if self._instruments is None:

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
 
 import msgspec
 
+from exchangekit.clientbase import ClientLifecycle
 from exchangekit.clock import SystemClock
 from exchangekit.errors import InvalidOrder, NotSupported, OrderNotFound
 from exchangekit.models import (
@@ -44,7 +43,7 @@ from exchangekit.models import (
     TimeInForce,
     Trade,
 )
-from exchangekit.ratelimit import Cost, Limiter, PoolUsage, Priority
+from exchangekit.ratelimit import Cost, Limiter, Priority
 from exchangekit.ratelimit.lane import priority_lane
 from exchangekit.transport import Credentials
 from exchangekit.ws import SessionEvent
@@ -75,7 +74,7 @@ INTERVAL_MS = {
 """Fixed interval lengths (``1M`` has none: a month range is paged without a computed end)."""
 
 
-class OkxClient:
+class OkxClient(ClientLifecycle):
     """One OKX account (or public access) on one market, behind ``ExchangeClient``."""
 
     def __init__(self, config: OkxConfig) -> None:
@@ -86,7 +85,9 @@ class OkxClient:
         self._api = config.spec.endpoints
         self._swap = config.market == "swap"
         self._clock = config.clock or SystemClock()
-        self._limiter = config.limiter or Limiter(config.spec.pools, clock=self._clock)
+        super().__init__(
+            config.limiter or Limiter(config.spec.pools, clock=self._clock), EventBus()
+        )
         credentials = None
         if config.api_key and config.api_secret:
             credentials = Credentials(
@@ -99,8 +100,6 @@ class OkxClient:
         self._instruments: dict[str, Instrument] | None = None
         self._symbols = m.SymbolMap()
         self._load_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._events = EventBus()
         self._algos = AlgoOrders(
             self._rest,
             inst_type=self._spec.inst_type,
@@ -130,46 +129,18 @@ class OkxClient:
         )
         self._market = MarketStreams(ctx)
         self._private = PrivateStream(ctx, swap=self._swap)
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"OkxClient({self.name!r}, {self._rest.transport.base_url!r})"
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close every stream and connection. Safe to call twice."""
-        if self._closed:
-            return
-        self._closed = True
+    async def _close_streams(self) -> None:
         await self._private.close()
         await self._market.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
-        self._events.close()
+
+    async def _close_transport(self) -> None:
         await self._rest.aclose()
-
-    def rate_limit_usage(self) -> dict[str, PoolUsage]:
-        """Used and remaining per pool, as counted by the client (OKX sends no usage
-        headers; each endpoint has its own 2-second pool)."""
-        return self._limiter.snapshot()
-
-    def kill_switch(self) -> contextlib.AbstractContextManager[None]:
-        """Every request inside the block goes ahead of everything else waiting."""
-        return priority_lane(Priority.KILL_SWITCH)
 
     # -- market data ---------------------------------------------------------------------------
 
@@ -480,11 +451,6 @@ class OkxClient:
 
     def _lane(self, priority: Priority | None) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext() if priority is None else priority_lane(priority)
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _check_depth(self, depth: int) -> None:
         if not 1 <= depth <= self.capabilities.max_book_depth:
