@@ -17,6 +17,7 @@ import ctypes
 import importlib.util
 import itertools
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -100,10 +101,11 @@ class TestPostgres:
             _link_tree(package, image / package.name)
             _link_tree(libs, image / libs.name)
             bin_dir = image / package.name / "pginstall" / "bin"
-            self._run_as = {"user": "nobody", "group": "nogroup", "extra_groups": []}
+            nobody = pwd.getpwnam("nobody")
+            self._run_as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
             self.root.chmod(0o755)
             for path in (self.socket_dir, self.root):
-                shutil.chown(path, "nobody", "nogroup")
+                os.chown(path, nobody.pw_uid, nobody.pw_gid)
         self._run(
             [
                 str(bin_dir / "initdb"),

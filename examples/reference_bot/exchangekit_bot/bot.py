@@ -8,6 +8,7 @@ and halt), decisions, protective stops.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from decimal import Decimal
 from enum import StrEnum
@@ -29,6 +30,7 @@ from exchangekit_bot.intents import Purpose
 from exchangekit_bot.killswitch import HEARTBEAT_KEY, PAUSE_SEEN_KEY, pause
 from exchangekit_bot.leverage_state import LeverageKeeper
 from exchangekit_bot.market_data import MarketDataFeed
+from exchangekit_bot.market_streams import MarketCache
 from exchangekit_bot.observability.heartbeat import Heartbeat
 from exchangekit_bot.observability.logs import log_event, new_decision_id, set_log_clock
 from exchangekit_bot.observability.metrics import BotMetrics
@@ -38,7 +40,7 @@ from exchangekit_bot.risk.snapshot import ExchangeSnapshot
 from exchangekit_bot.storage.base import Storage
 from exchangekit_bot.strategy.base import Strategy, build_strategy
 
-__all__ = ["Bot", "BotStartError", "Mode"]
+__all__ = ["Bot", "BotStartError", "BotStreams", "Mode"]
 
 logger = logging.getLogger("exchangekit_bot.bot")
 
@@ -53,6 +55,17 @@ class Mode(StrEnum):
 
 class BotStartError(RuntimeError):
     """The bot refused to start (missing instruments, bad configuration)."""
+
+
+class BotStreams:
+    """The private follower and the market cache, run (and cancelled) together."""
+
+    def __init__(self, private: StreamFollower, market: MarketCache) -> None:
+        self.private = private
+        self.market = market
+
+    async def run(self) -> None:
+        await asyncio.gather(self.private.run(), self.market.run())
 
 
 class Bot:
@@ -87,10 +100,19 @@ class Bot:
         self.journal = OrderJournal(store, clock, prefix=config.execution.client_id_prefix)
         self.risk = RiskEngine(config.risk)
         self.account = AccountTracker(store, config.risk)
+        self.market = MarketCache(
+            exchange,
+            clock,
+            symbols=self.symbols,
+            series=[(s.symbol, s.interval) for s in config.strategies],
+            keep=config.run.candles_lookback,
+        )
+        """Tickers and candles from the public streams (followed with the private ones)."""
         self.instruments: dict[str, Instrument] = {}
         self.halted_reason: str | None = None
         self.ticks = 0
         self._last_reconcile = float("-inf")
+        self._private_streams: StreamFollower | None = None
         self.started = False
         self.started_wiring = False
 
@@ -147,7 +169,9 @@ class Bot:
         self.started_wiring = True
         self.stops = ProtectiveStops(self.executor, cfg.execution, halt=self.halt)
         self.leverage = LeverageKeeper(self.exchange, self.store, cfg.leverage)
-        feed = MarketDataFeed(self.exchange, self.clock, limits=cfg.risk, run=cfg.run)
+        feed = MarketDataFeed(
+            self.exchange, self.clock, limits=cfg.risk, run=cfg.run, cache=self.market
+        )
         self.decisions = DecisionRunner(
             cfg,
             feed,
@@ -191,7 +215,7 @@ class Bot:
         # Per symbol: the bot reconciles only its own symbols, and an all-symbols list costs
         # far more request weight (Binance: 40 against 1 per symbol on futures, 80 on spot).
         open_orders = [o for s in self.symbols for o in await self.exchange.get_open_orders(s)]
-        tickers = {s: await self.exchange.get_ticker(s) for s in self.symbols}
+        tickers = {s: await self.market.ticker(s) for s in self.symbols}
         return ExchangeSnapshot(
             exchange=self.exchange.name,
             fetched_ms=self.clock.now_ms(),
@@ -211,15 +235,18 @@ class Bot:
         log_event(logger, "reconcile_requested", reason=why)
         self._last_reconcile = float("-inf")
 
-    def stream_follower(self) -> StreamFollower:
-        """The follower of the exchange's private streams (started by the runner)."""
-        return StreamFollower(
+    def stream_follower(self) -> BotStreams:
+        """Every stream the bot follows (started by the runner): the private order and fill
+        streams, and the public ticker and candle streams that feed :attr:`market`."""
+        private = StreamFollower(
             self.exchange,
             self.executor,
             self.fill_sync,
             on_gap=self.request_reconcile,
             metrics=self.metrics,
         )
+        self._private_streams = private
+        return BotStreams(private, self.market)
 
     def risk_context(self) -> RiskContext:
         now = self.clock.now_ms()
@@ -260,15 +287,22 @@ class Bot:
             log_event(logger, "pause_seen", reason=paused.reason, by=paused.by)
         await self.executor.resolve_unknown()
         await self.executor.send_due()
-        await self.executor.poll(self.symbols)
-        for symbol in self.symbols:
-            for fill in await self.fill_sync.sync(symbol):
-                self.incidents.open(
-                    "orphan_fill",
-                    f"fill {fill.trade_id} of unknown own order {fill.client_order_id}",
-                )
+        reconcile_due = (
+            self.clock.monotonic() - self._last_reconcile >= self.config.run.reconcile_every_s
+        )
+        # With the private streams live, orders and fills arrive as they happen: they are
+        # polled only on the reconciliation's ticks (its timer, or after a gap/reconnect).
+        streams = self._private_streams
+        if streams is None or not streams.live or reconcile_due:
+            await self.executor.poll(self.symbols)
+            for symbol in self.symbols:
+                for fill in await self.fill_sync.sync(symbol):
+                    self.incidents.open(
+                        "orphan_fill",
+                        f"fill {fill.trade_id} of unknown own order {fill.client_order_id}",
+                    )
         snapshot = await self.snapshot()
-        if self.clock.monotonic() - self._last_reconcile >= self.config.run.reconcile_every_s:
+        if reconcile_due:
             await self.reconciler.run(snapshot)
             self._last_reconcile = self.clock.monotonic()
         verdict = self.account.observe(snapshot.equity(), snapshot.fetched_ms)

@@ -13,6 +13,7 @@ from exchangekit import ExchangeClient, Instrument
 from exchangekit.clock import Clock
 from exchangekit_bot.config import RiskLimits, RunConfig
 from exchangekit_bot.intents import MarketState, interval_ms
+from exchangekit_bot.market_streams import MarketCache
 
 __all__ = ["MarketDataFeed", "MarketDataSkip"]
 
@@ -28,22 +29,33 @@ class MarketDataFeed:
     """Fetches and gates the market state of one strategy's symbol."""
 
     def __init__(
-        self, exchange: ExchangeClient, clock: Clock, *, limits: RiskLimits, run: RunConfig
+        self,
+        exchange: ExchangeClient,
+        clock: Clock,
+        *,
+        limits: RiskLimits,
+        run: RunConfig,
+        cache: MarketCache | None = None,
     ) -> None:
         self.exchange = exchange
         self.clock = clock
         self.limits = limits
         self.run = run
+        self.cache = cache
+        """Streamed tickers and candles, asked first (REST when it cannot vouch for them)."""
 
     async def fetch(
         self, symbol: str, interval: str, instrument: Instrument
     ) -> MarketState | MarketDataSkip:
         """The market state, or the reason to skip (errors fetching count as a skip)."""
+        limit = self.run.candles_lookback
         try:
-            candles = await self.exchange.get_candles(
-                symbol, interval, limit=self.run.candles_lookback
-            )
-            ticker = await self.exchange.get_ticker(symbol)
+            if self.cache is not None:
+                candles = await self.cache.candles(symbol, interval, limit=limit)
+                ticker = await self.cache.ticker(symbol)
+            else:
+                candles = await self.exchange.get_candles(symbol, interval, limit=limit)
+                ticker = await self.exchange.get_ticker(symbol)
         except Exception as exc:
             return MarketDataSkip(reason="market_data_error", detail=f"{type(exc).__name__}: {exc}")
         now = self.clock.now_ms()

@@ -12,6 +12,11 @@ lost one is repaired by the next poll, fill sync or reconciliation. Two rules ar
 
 A stream that cannot be followed at all (the adapter has none, or it closed) is logged and
 left: the bot keeps trading on REST polls alone.
+
+:attr:`StreamFollower.live` tells the bot whether both private streams are being followed
+on a connected session: while they are, the bot leaves order polls and the fill sync to
+its reconciliation timer instead of running them every tick. A reconnect asks for a
+reconciliation too (whatever happened while disconnected was not streamed).
 """
 
 from __future__ import annotations
@@ -55,6 +60,13 @@ class StreamFollower:
         self.fill_sync = fill_sync
         self.on_gap = on_gap
         self.metrics = metrics
+        self._following: set[str] = set()
+        self._disconnected: set[str] = set()
+
+    @property
+    def live(self) -> bool:
+        """Both the order and the fill stream are followed, and no session is down."""
+        return {"orders", "fills"} <= self._following and not self._disconnected
 
     async def run(self) -> None:
         """Follow every stream until cancelled."""
@@ -67,6 +79,7 @@ class StreamFollower:
     async def _follow(
         self, name: str, open_stream: Callable[[], AsyncIterator[Any]], apply: Any
     ) -> None:
+        self._following.add(name)
         try:
             async for item in open_stream():
                 await apply(item)
@@ -80,6 +93,8 @@ class StreamFollower:
                 stream=name,
                 error=f"{type(exc).__name__}: {exc}",
             )
+        finally:
+            self._following.discard(name)
 
     async def _follow_events(self) -> None:
         events = getattr(self.exchange, "stream_events", None)
@@ -88,6 +103,11 @@ class StreamFollower:
         try:
             async for session, event in events():
                 kind = str(getattr(event, "kind", ""))
+                if kind == "disconnected":
+                    self._disconnected.add(session)
+                elif kind == "connected" and session in self._disconnected:
+                    self._disconnected.discard(session)
+                    self.on_gap(f"{session}: reconnected")
                 if kind in _LOSSY:
                     log_event(
                         logger,

@@ -70,8 +70,10 @@ async def run_bot(
     follower = None
     if bot.config.run.follow_streams and bot.exchange.capabilities.private_streams:
         follower = asyncio.create_task(bot.stream_follower().run(), name="bot-streams")
+    # Under a millisecond of bot time left counts as the end (a sleep may wake that early).
+    end_s = None if duration_s is None else duration_s - 0.001
     try:
-        while duration_s is None or clock.monotonic() - started < duration_s:
+        while end_s is None or clock.monotonic() - started < end_s:
             if stop is not None and stop.is_set():
                 break
             await bot.tick()
@@ -92,10 +94,11 @@ async def run_bot(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+    ended_s = clock.monotonic() - started  # the run's length, before the closing snapshot
     snapshot = await bot.snapshot()
     equity = snapshot.equity()
     if progress is not None:
-        progress(bot, clock.monotonic() - started, final=True)
+        progress(bot, ended_s, final=True)
     return summarize(
         bot.store, bot.metrics, end_equity=equity, max_drawdown=bot.account.max_drawdown
     )

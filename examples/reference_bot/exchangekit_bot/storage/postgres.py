@@ -190,14 +190,16 @@ class PostgresStorage:
 
     def __init__(self, dsn: str, *, schema: str | None = None, connect_timeout: int = 10) -> None:
         if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
-            raise ValueError(f"schema must be a lower-case SQL identifier, got {schema!r}")
+            raise StorageError(f"schema must be a lower-case SQL identifier, got {schema!r}")
         self.location = redact_dsn(dsn)
         """The DSN without its password: safe to print."""
         self._depth = 0
+        # A timeout in the DSN wins; without one libpq would wait forever on a dead host.
+        timeout: dict[str, Any] = (
+            {} if "connect_timeout" in dsn else {"connect_timeout": connect_timeout}
+        )
         try:
-            self._db = psycopg.connect(
-                dsn, autocommit=True, row_factory=dict_row, connect_timeout=connect_timeout
-            )
+            self._db = psycopg.connect(dsn, autocommit=True, row_factory=dict_row, **timeout)
         except psycopg.Error as exc:
             # The driver's message may quote a malformed DSN; the chain would carry it too.
             raise StorageError(
