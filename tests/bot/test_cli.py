@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -170,7 +171,10 @@ def test_paper_trades_the_binance_emulator_through_the_real_adapter_by_default(t
     out = capsys.readouterr().out
     assert code == 0, out
     assert "binance wire emulator served" in out and "exchangekit-bot kill --state" in out
-    assert "[    6/6s]" in out and "exchange record" in out
+    # The closing progress line reports the run's length: at least the 6 s asked for (the
+    # last tick may overrun it on a loaded machine).
+    lengths = [int(n) for n in re.findall(r"\[\s*(\d+)/6s\]", out)]
+    assert lengths and lengths[-1] >= 6 and "exchange record" in out
     store = SqliteStorage(state)
     assert (store.get_value("emulator:url") or "").startswith("http://127.0.0.1:")
     assert store.orders()  # it quoted on the emulator
