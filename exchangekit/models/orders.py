@@ -112,12 +112,15 @@ class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
         return None if self.price is None else self.price * self.quantity
 
 
-class Order(msgspec.Struct, frozen=True, kw_only=True):
+class Order(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An order as the exchange reports it.
 
     Requested, filled and remaining quantities are kept apart; ``average_fill_price`` is
     ``None`` until something fills.
     """
+
+    # gc=False: every field is a str, Decimal, enum, int, bool or None, so an Order can
+    # never be part of a reference cycle; untracked, it is cheaper to create and to free.
 
     symbol: str
     order_id: str

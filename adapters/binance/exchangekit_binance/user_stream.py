@@ -56,7 +56,9 @@ __all__ = ["USER_KEY", "UserStream", "UserUpdate"]
 log = logging.getLogger("exchangekit.binance")
 
 USER_KEY = "user-data"
-_FUTURES_EVENTS = "ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"
+# ALGO_UPDATE: conditional orders live in the Algo Service until triggered (BFD "Event:
+# Algo Order Update"); without it stream_orders would never show them.
+_FUTURES_EVENTS = "ORDER_TRADE_UPDATE/ACCOUNT_UPDATE/ALGO_UPDATE"
 # Refusals no resubscription can fix: bad key, signature or permissions.
 _AUTH_CODES = frozenset({-1002, -1022, -2014, -2015})
 _ALREADY_SUBSCRIBED = -2035
@@ -91,6 +93,7 @@ _SPOT_EVENTS: dict[str, type] = {
 _USDM_EVENTS: dict[str, type] = {
     "ORDER_TRADE_UPDATE": s.OrderTradeUpdateEvent,
     "ACCOUNT_UPDATE": s.UsdmAccountUpdateEvent,
+    "ALGO_UPDATE": s.AlgoUpdateEvent,
 }
 
 
@@ -364,6 +367,8 @@ class UserStream:
                 else:
                     order, fill = m.order_trade_update(event, symbols)
                 return UserUpdate(orders=(order,), fills=(fill,) if fill else ())
+            if isinstance(event, s.AlgoUpdateEvent):
+                return UserUpdate(orders=(m.algo_update(event, symbols),))
             if isinstance(event, s.OutboundAccountPosition):
                 return UserUpdate(balances=tuple(m.account_position_balances(event)))
             if isinstance(event, s.UsdmAccountUpdateEvent):

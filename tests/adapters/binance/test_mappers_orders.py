@@ -1,5 +1,6 @@
 """Orders, fills and order requests: Binance payloads <-> unified models."""
 
+import json
 from decimal import Decimal
 
 import msgspec
@@ -17,6 +18,7 @@ from exchangekit import (
     Side,
     TimeInForce,
 )
+from exchangekit.mapping import decoder
 
 from ._payloads import load, obj, spot_symbols, usdm_symbols
 
@@ -227,6 +229,68 @@ def test_futures_algo_order_maps_to_a_conditional_order() -> None:
     finished = obj("usdm_algo_order") | {"algoStatus": "FINISHED"}
     done = m.usdm_algo_order(msgspec.convert(finished, s.UsdmAlgoOrder), USDM)
     assert done.status is OrderStatus.UNKNOWN
+
+
+# BFD user-data-streams "Event: Algo Order Update", the page's example (keys up to ``act``).
+ALGO_UPDATE = {
+    "e": "ALGO_UPDATE", "T": 1750515742297, "E": 1750515742303,
+    "o": {
+        "caid": "Q5xaq5EGKgXXa0fD7fs0Ip", "aid": 2148719, "at": "CONDITIONAL",
+        "o": "TAKE_PROFIT", "s": "BNBUSDT", "S": "SELL", "ps": "BOTH", "f": "GTC",
+        "q": "0.01", "X": "CANCELED", "ai": "", "ap": "0.00000", "aq": "0.00000", "act": "0",
+    },
+}  # fmt: skip
+_decode_algo_update = decoder(s.AlgoUpdateEvent, exchange="binance")
+
+
+def algo_update(**changes: object) -> s.AlgoUpdateEvent:
+    event = {**ALGO_UPDATE, "o": {**ALGO_UPDATE["o"], **changes}}  # type: ignore[dict-item]
+    return _decode_algo_update(json.dumps(event))
+
+
+def test_algo_update_maps_to_the_same_conditional_order_as_the_rest_algo_order() -> None:
+    order = m.algo_update(algo_update(), USDM)
+    assert (order.symbol, order.order_id, order.client_order_id) == (
+        "BNB/USDT:USDT", "2148719", "Q5xaq5EGKgXXa0fD7fs0Ip")  # fmt: skip
+    assert (order.side, order.type, order.status) == (
+        Side.SELL, OrderType.TAKE_PROFIT_LIMIT, OrderStatus.CANCELLED)  # fmt: skip
+    assert (order.quantity, order.filled_quantity, order.remaining_quantity) == (
+        D("0.01"), D("0"), D("0"))  # fmt: skip
+    assert order.average_fill_price is None  # "0.00000": nothing filled yet
+    assert order.updated_ms == 1750515742297
+    # The REST view of an equivalent order maps to the same unified fields.
+    rest = obj("usdm_algo_order") | {
+        "algoId": 2148719, "clientAlgoId": "Q5xaq5EGKgXXa0fD7fs0Ip", "algoStatus": "CANCELED",
+        "triggerPrice": "750.000", "price": "750.000",
+    }  # fmt: skip
+    via_rest = m.usdm_algo_order(msgspec.convert(rest, s.UsdmAlgoOrder), USDM)
+    via_stream = m.algo_update(algo_update(tp="750.000", p="750.000"), USDM)
+    same = ("symbol", "order_id", "client_order_id", "side", "type", "status", "quantity",
+            "price", "stop_price", "time_in_force", "reduce_only", "position_side")  # fmt: skip
+    assert [getattr(via_stream, f) for f in same] == [getattr(via_rest, f) for f in same]
+
+
+def test_a_triggered_algo_order_carries_the_matching_engine_fill_state() -> None:
+    triggered = m.algo_update(
+        algo_update(X="TRIGGERED", ai="8886774", aq="0.004", ap="751.20", act="LIMIT"), USDM
+    )
+    assert triggered.status is OrderStatus.OPEN
+    assert (triggered.filled_quantity, triggered.remaining_quantity) == (D("0.004"), D("0.006"))
+    assert triggered.average_fill_price == D("751.20")
+    # The engine order id may come as a number too; the stream's other keys are ignored.
+    extra = {"ai": 8886774, "V": "EXPIRE_MAKER", "wt": "CONTRACT_PRICE", "cp": False, "tt": 1}
+    assert m.algo_update(algo_update(X="TRIGGERED", **extra), USDM).status is OrderStatus.OPEN
+    finished = m.algo_update(algo_update(X="FINISHED", aq="0.01", ap="751.00"), USDM)
+    assert finished.status is OrderStatus.UNKNOWN  # filled or cancelled: Binance won't say
+
+
+def test_a_malformed_algo_update_names_the_field() -> None:
+    with pytest.raises(MappingError) as bad_status:
+        algo_update(X="PAUSED")
+    assert bad_status.value.path == "$.o.X"
+    with pytest.raises(MappingError) as unknown_symbol:
+        m.algo_update(algo_update(s="NOPEUSDT"), USDM)
+    assert unknown_symbol.value.path == "$.o.s"
 
 
 def test_execution_report_new_is_an_open_order_without_fill() -> None:

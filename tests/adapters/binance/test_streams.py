@@ -416,7 +416,8 @@ async def test_futures_private_url_carries_a_fresh_listen_key_and_the_events() -
     stream = user_stream("usdm", listen_key=listen_key)
     first, second = await stream._private_url(), await stream._private_url()
     assert first == (
-        "wss://fstream.example/private/ws?listenKey=key-1&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"
+        "wss://fstream.example/private/ws?listenKey=key-1"
+        "&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE/ALGO_UPDATE"
     )
     assert "listenKey=key-2" in second
 
@@ -429,6 +430,19 @@ def test_futures_order_updates_map_to_an_order_and_a_fill() -> None:
     update = stream._map(routed.payload)
     assert update is not None and len(update.orders) == 1 and len(update.fills) == 1
     assert update.fills[0].quantity > Decimal(0)
+
+
+def test_futures_algo_updates_reach_the_order_stream() -> None:
+    from tests.adapters.binance.test_mappers_orders import ALGO_UPDATE
+
+    stream = user_stream("usdm")
+    stream._symbols = SymbolMap([("BNB/USDT:USDT", "BNBUSDT")])
+    routed = stream._route_private(json.dumps(ALGO_UPDATE))
+    assert isinstance(routed, Routed)
+    update = stream._map(routed.payload)
+    assert update is not None and update.fills == ()
+    (order,) = update.orders
+    assert (order.order_id, order.client_order_id) == ("2148719", "Q5xaq5EGKgXXa0fD7fs0Ip")
 
 
 def test_listen_key_expiry_starts_the_stream_over() -> None:

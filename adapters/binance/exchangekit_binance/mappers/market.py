@@ -1,0 +1,211 @@
+"""Binance market data -> unified models: instruments, tickers, candles, order books."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from exchangekit.models import (
+    Candle,
+    Instrument,
+    MarketKind,
+    OrderBook,
+    Ticker,
+)
+from exchangekit_binance import schemas as s
+from exchangekit_binance.mappers.common import ZERO, SymbolMap, _fail, _opt
+
+__all__ = [
+    "candles",
+    "order_book",
+    "spot_instruments",
+    "spot_ticker",
+    "usdm_instruments",
+    "usdm_ticker",
+]
+
+# -- instruments ---------------------------------------------------------------------------
+
+
+def _filters(filters: Sequence[s.SymbolFilter]) -> dict[str, s.SymbolFilter]:
+    return {f.filterType: f for f in filters}
+
+
+def _required(
+    found: dict[str, s.SymbolFilter], name: str, field: str, path: str, raw: Any
+) -> Decimal:
+    flt = found.get(name)
+    value = None if flt is None else getattr(flt, field)
+    if value is None:
+        raise _fail(f"{name}.{field} is missing", f"{path}.filters", raw)
+    return value  # type: ignore[no-any-return]
+
+
+def _limits(found: dict[str, s.SymbolFilter], path: str, raw: Any) -> dict[str, Any]:
+    price = found.get("PRICE_FILTER")
+    lot = found.get("LOT_SIZE")
+    market_lot = found.get("MARKET_LOT_SIZE")
+    notional = found.get("NOTIONAL")
+    min_notional = found.get("MIN_NOTIONAL")
+    minimum = ZERO
+    if notional is not None and notional.minNotional is not None:
+        minimum = notional.minNotional
+    elif min_notional is not None:
+        # Spot writes minNotional; futures write notional (fact sheet §1.6).
+        minimum = min_notional.minNotional or min_notional.notional or ZERO
+    return {
+        "tick_size": _required(found, "PRICE_FILTER", "tickSize", path, raw),
+        "step_size": _required(found, "LOT_SIZE", "stepSize", path, raw),
+        "min_quantity": (lot.minQty if lot and lot.minQty else ZERO),
+        "max_quantity": _opt(lot.maxQty) if lot else None,
+        "min_price": _opt(price.minPrice) if price else None,
+        "max_price": _opt(price.maxPrice) if price else None,
+        "min_notional": minimum,
+        "max_notional": _opt(notional.maxNotional) if notional else None,
+        "market_step_size": _opt(market_lot.stepSize) if market_lot else None,
+        "market_max_quantity": _opt(market_lot.maxQty) if market_lot else None,
+    }
+
+
+def spot_instruments(info: s.SpotExchangeInfo) -> list[Instrument]:
+    """Every spot symbol as an :class:`Instrument` (``active`` when status is TRADING)."""
+    out = []
+    for index, sym in enumerate(info.symbols):
+        path = f"$.symbols[{index}]"
+        out.append(
+            Instrument(
+                symbol=f"{sym.baseAsset}/{sym.quoteAsset}",
+                exchange_symbol=sym.symbol,
+                base=sym.baseAsset,
+                quote=sym.quoteAsset,
+                kind=MarketKind.SPOT,
+                active=sym.status == "TRADING",
+                **_limits(_filters(sym.filters), path, sym),
+            )
+        )
+    return out
+
+
+_PERPETUAL_FAR_FUTURE_MS = 4_000_000_000_000  # perpetuals carry deliveryDate 4133404800000
+
+
+def usdm_instruments(info: s.UsdmExchangeInfo) -> list[Instrument]:
+    """USDⓈ-M symbols: ``BTC/USDT:USDT`` perpetuals, ``BTC/USDT:USDT-261225`` futures.
+
+    The kind comes from ``contractType``: any ``*PERPETUAL*`` is a perpetual, any
+    ``*QUARTER*``/``*MONTH*`` a dated future. Symbols with another or an empty contract type
+    (delisted, settling) are left out rather than guessed.
+    """
+    out = []
+    for index, sym in enumerate(info.symbols):
+        path = f"$.symbols[{index}]"
+        contract = sym.contractType
+        expiry_ms = None
+        if "PERPETUAL" in contract:
+            kind = MarketKind.PERPETUAL
+            unified = f"{sym.baseAsset}/{sym.quoteAsset}:{sym.marginAsset}"
+        elif "QUARTER" in contract or "MONTH" in contract:
+            if not sym.deliveryDate or sym.deliveryDate >= _PERPETUAL_FAR_FUTURE_MS:
+                raise _fail("dated future without a delivery date", f"{path}.deliveryDate", sym)
+            kind = MarketKind.FUTURE
+            expiry_ms = sym.deliveryDate
+            day = datetime.fromtimestamp(expiry_ms / 1000, tz=UTC).strftime("%y%m%d")
+            unified = f"{sym.baseAsset}/{sym.quoteAsset}:{sym.marginAsset}-{day}"
+        else:
+            continue
+        out.append(
+            Instrument(
+                symbol=unified,
+                exchange_symbol=sym.symbol,
+                base=sym.baseAsset,
+                quote=sym.quoteAsset,
+                settle=sym.marginAsset,
+                kind=kind,
+                expiry_ms=expiry_ms,
+                active=sym.status == "TRADING",
+                **_limits(_filters(sym.filters), path, sym),
+            )
+        )
+    return out
+
+
+# -- market data ---------------------------------------------------------------------------
+
+
+def spot_ticker(raw: s.SpotTicker24h, symbols: SymbolMap) -> Ticker:
+    """``/api/v3/ticker/24hr`` -> :class:`Ticker` (timestamp = the window's close time)."""
+    return Ticker(
+        symbol=symbols.to_unified.get(raw.symbol) or symbols.unified(raw.symbol, raw=raw),
+        bid=raw.bidPrice,
+        bid_size=raw.bidQty,
+        ask=raw.askPrice,
+        ask_size=raw.askQty,
+        last=raw.lastPrice,
+        open=raw.openPrice,
+        high=raw.highPrice,
+        low=raw.lowPrice,
+        volume=raw.volume,
+        quote_volume=raw.quoteVolume,
+        timestamp_ms=raw.closeTime,
+    )
+
+
+def usdm_ticker(
+    raw: s.UsdmTicker24h, symbols: SymbolMap, book: s.BookTicker | None = None
+) -> Ticker:
+    """``/fapi/v1/ticker/24hr`` (plus an optional bookTicker for the best bid/ask)."""
+    return Ticker(
+        symbol=symbols.unified(raw.symbol, raw=raw),
+        bid=book.bidPrice if book else None,
+        bid_size=book.bidQty if book else None,
+        ask=book.askPrice if book else None,
+        ask_size=book.askQty if book else None,
+        last=raw.lastPrice,
+        open=raw.openPrice,
+        high=raw.highPrice,
+        low=raw.lowPrice,
+        volume=raw.volume,
+        quote_volume=raw.quoteVolume,
+        timestamp_ms=raw.closeTime,
+    )
+
+
+def candles(rows: Sequence[s.KlineRow], symbol: str, interval: str, *, now_ms: int) -> list[Candle]:
+    """Kline rows -> candles; a row whose close time is not before ``now_ms`` is open."""
+    out = []
+    for r in rows:  # a loop, not a comprehension: see spot_placement
+        out.append(
+            Candle(
+                symbol=symbol,
+                interval=interval,
+                open_ms=r.openTime,
+                open=r.open,
+                high=r.high,
+                low=r.low,
+                close=r.close,
+                volume=r.volume,
+                quote_volume=r.quoteVolume,
+                closed=r.closeTime < now_ms,
+                close_ms=r.closeTime,
+                trades=r.trades,
+            )
+        )
+    return out
+
+
+def order_book(raw: s.DepthSnapshot, symbol: str, *, received_ms: int | None = None) -> OrderBook:
+    """Depth snapshot -> :class:`OrderBook` (``sequence`` = ``lastUpdateId``).
+
+    Binance sends bids best-first (descending) and asks best-first (ascending); the lists
+    are used as decoded, without copying.
+    """
+    return OrderBook(
+        symbol=symbol,
+        bids=raw.bids,
+        asks=raw.asks,
+        sequence=raw.lastUpdateId,
+        timestamp_ms=raw.E,
+        received_ms=received_ms,
+    )
