@@ -25,13 +25,12 @@ import contextlib
 import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
-from exchangekit.errors import AuthenticationError, NotSupported
-from exchangekit.models import Balance, Fill, Order, Position
+from exchangekit.errors import AuthenticationError
 from exchangekit.ratelimit import Cost
 from exchangekit.ws import (
     Control,
@@ -45,9 +44,10 @@ from exchangekit.ws import (
     WsSession,
     WsVenue,
 )
+from exchangekit.ws.account import AccountFeed, AccountUpdate
 from exchangekit_binance import mappers as m
 from exchangekit_binance import schemas as s
-from exchangekit_binance.fanout import Inbox, StreamContext, close_session
+from exchangekit_binance.fanout import StreamContext, close_session
 from exchangekit_binance.signing import ws_signature
 from exchangekit_binance.streams import WS_CONNECTIONS, message_pool
 
@@ -65,13 +65,8 @@ _ALREADY_SUBSCRIBED = -2035
 _RETRY_S = 2.0
 
 
-class UserUpdate(msgspec.Struct, frozen=True, gc=False):
-    """One user-data event, mapped once for every kind of consumer."""
-
-    orders: tuple[Order, ...] = ()
-    fills: tuple[Fill, ...] = ()
-    balances: tuple[Balance, ...] = ()
-    positions: tuple[Position, ...] = ()
+UserUpdate = AccountUpdate
+"""One private push, mapped once for every consumer (the core's :class:`AccountUpdate`)."""
 
 
 class _ApiFrame(msgspec.Struct, gc=False):
@@ -97,11 +92,12 @@ _USDM_EVENTS: dict[str, type] = {
 }
 
 
-class UserStream:
+class UserStream(AccountFeed):
     """The account's private events: started on first use, read by any number of consumers."""
 
     def __init__(self, ctx: StreamContext) -> None:
         self._ctx = ctx
+        super().__init__(ctx.exchange, has_positions=ctx.market != "spot")
         self._spot = ctx.market == "spot"
         self._name = f"{ctx.exchange}-user"
         events = _SPOT_EVENTS if self._spot else _USDM_EVENTS
@@ -109,7 +105,6 @@ class UserStream:
             name: msgspec.json.Decoder(t).decode for name, t in events.items()
         }
         self._schemas = events
-        self._inboxes: list[Inbox[UserUpdate]] = []
         self._ids = itertools.count(1)
         self._ready = asyncio.Event()
         self._restart_requested = False
@@ -121,40 +116,6 @@ class UserStream:
         self._symbols: m.SymbolMap | None = None
         self.restarts = 0
         """Times the stream was started over on a new listen key (futures)."""
-
-    # -- consumers -----------------------------------------------------------------------------
-
-    async def orders(self) -> AsyncIterator[Order]:
-        async for update in self._listen():
-            for order in update.orders:
-                yield order
-
-    async def fills(self) -> AsyncIterator[Fill]:
-        async for update in self._listen():
-            for fill in update.fills:
-                yield fill
-
-    async def balances(self) -> AsyncIterator[Balance]:
-        async for update in self._listen():
-            for balance in update.balances:
-                yield balance
-
-    async def positions(self) -> AsyncIterator[Position]:
-        if self._spot:
-            raise NotSupported("spot has no positions", exchange=self._ctx.exchange)
-        async for update in self._listen():
-            for position in update.positions:
-                yield position
-
-    async def _listen(self) -> AsyncIterator[UserUpdate]:
-        inbox: Inbox[UserUpdate] = Inbox()
-        self._inboxes.append(inbox)
-        try:
-            await self.start()
-            async for update in inbox:
-                yield update
-        finally:
-            self._inboxes.remove(inbox)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -191,8 +152,7 @@ class UserStream:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        for inbox in self._inboxes:
-            inbox.end()
+        self._end_consumers()
 
     async def _run(self) -> None:
         """Read the subscription into the consumers; start over when asked to."""
@@ -219,8 +179,7 @@ class UserStream:
             error = exc
             raise
         finally:
-            for inbox in self._inboxes:
-                inbox.end(error)
+            self._end_consumers(error)
 
     async def _pump(self, stream: SubscriptionStream) -> None:
         while True:
@@ -230,8 +189,7 @@ class UserStream:
                 return
             update = self._map(payload)
             if update is not None:
-                for inbox in self._inboxes:
-                    inbox.put(update)
+                self._publish(update)
 
     def _start_over(self) -> None:
         """End this session's subscription; the pump opens a new session (new listen key)."""

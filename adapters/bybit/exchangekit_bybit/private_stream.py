@@ -19,14 +19,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import msgspec
 
-from exchangekit.errors import AuthenticationError, NotSupported
+from exchangekit.errors import AuthenticationError
 from exchangekit.mapping import decoder
-from exchangekit.models import Balance, Fill, Order, Position
+from exchangekit.models import Fill, Order
 from exchangekit.ratelimit import Cost
 from exchangekit.ws import (
     Control,
@@ -41,10 +41,11 @@ from exchangekit.ws import (
     WsSession,
     WsVenue,
 )
+from exchangekit.ws.account import AccountFeed, AccountUpdate
 from exchangekit_bybit import mappers as m
 from exchangekit_bybit import schemas as s
 from exchangekit_bybit import stream_schemas as ws
-from exchangekit_bybit.fanout import Inbox, StreamContext
+from exchangekit_bybit.fanout import StreamContext
 from exchangekit_bybit.signing import ws_auth_message
 from exchangekit_bybit.streams import WS_CONNECTIONS, ping_message, route_control
 
@@ -75,23 +76,18 @@ def private_topics(category: str) -> list[str]:
     return [*topics, "wallet"]
 
 
-class PrivateUpdate(msgspec.Struct, frozen=True, gc=False):
-    """One private message, mapped once for every kind of consumer."""
-
-    orders: tuple[Order, ...] = ()
-    fills: tuple[Fill, ...] = ()
-    balances: tuple[Balance, ...] = ()
-    positions: tuple[Position, ...] = ()
+PrivateUpdate = AccountUpdate
+"""One private push, mapped once for every consumer (the core's :class:`AccountUpdate`)."""
 
 
-class PrivateStream:
+class PrivateStream(AccountFeed):
     """The account's private events: started on first use, read by any number of consumers."""
 
     def __init__(self, ctx: StreamContext) -> None:
         self._ctx = ctx
+        super().__init__(ctx.exchange, has_positions=ctx.market != "spot")
         self._name = f"{ctx.exchange}-private"
         self._category = ctx.market
-        self._inboxes: list[Inbox[PrivateUpdate]] = []
         self._ready = asyncio.Event()
         self._session: WsSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -103,40 +99,6 @@ class PrivateStream:
     @property
     def session(self) -> WsSession | None:
         return self._session
-
-    # -- consumers -----------------------------------------------------------------------------
-
-    async def orders(self) -> AsyncIterator[Order]:
-        async for update in self._listen():
-            for order in update.orders:
-                yield order
-
-    async def fills(self) -> AsyncIterator[Fill]:
-        async for update in self._listen():
-            for fill in update.fills:
-                yield fill
-
-    async def balances(self) -> AsyncIterator[Balance]:
-        async for update in self._listen():
-            for balance in update.balances:
-                yield balance
-
-    async def positions(self) -> AsyncIterator[Position]:
-        if self._category == "spot":
-            raise NotSupported("spot has no positions", exchange=self._ctx.exchange)
-        async for update in self._listen():
-            for position in update.positions:
-                yield position
-
-    async def _listen(self) -> AsyncIterator[PrivateUpdate]:
-        inbox: Inbox[PrivateUpdate] = Inbox()
-        self._inboxes.append(inbox)
-        try:
-            await self.start()
-            async for update in inbox:
-                yield update
-        finally:
-            self._inboxes.remove(inbox)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -168,8 +130,7 @@ class PrivateStream:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        for inbox in self._inboxes:
-            inbox.end()
+        self._end_consumers()
 
     async def _run(self) -> None:
         error: BaseException | None = None
@@ -186,8 +147,7 @@ class PrivateStream:
         finally:
             self._ready.clear()
             await session.close()
-            for inbox in self._inboxes:
-                inbox.end(error)
+            self._end_consumers(error)
 
     async def _pump(self, stream: SubscriptionStream) -> None:
         while True:
@@ -197,8 +157,7 @@ class PrivateStream:
                 return
             update = self._map(payload)
             if update is not None:
-                for inbox in self._inboxes:
-                    inbox.put(update)
+                self._publish(update)
 
     def _new_session(self) -> WsSession:
         ctx = self._ctx

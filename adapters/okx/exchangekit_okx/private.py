@@ -17,13 +17,11 @@ import contextlib
 import itertools
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 
-from exchangekit.errors import AuthenticationError, NotSupported
-from exchangekit.models import Balance, Fill, Order, Position
+from exchangekit.errors import AuthenticationError
 from exchangekit.ratelimit import Cost
 from exchangekit.ws import (
     Control,
@@ -38,10 +36,11 @@ from exchangekit.ws import (
     WsSession,
     WsVenue,
 )
+from exchangekit.ws.account import AccountFeed, AccountUpdate
 from exchangekit_okx import mappers as m
 from exchangekit_okx import schemas as s
 from exchangekit_okx import ws_schemas as w
-from exchangekit_okx.fanout import Inbox, StreamContext, close_session
+from exchangekit_okx.fanout import StreamContext, close_session
 from exchangekit_okx.signing import ws_login_args
 from exchangekit_okx.streams import WS_CONNECTIONS
 
@@ -56,13 +55,8 @@ _AUTH_CODES = frozenset({"60005", "60007", "60009", "60022", "60024", "60032"})
 _TIMESTAMP_CODES = frozenset({"60006", "60004"})
 
 
-class UserUpdate(msgspec.Struct, frozen=True, gc=False):
-    """One private push, mapped once for every kind of consumer."""
-
-    orders: tuple[Order, ...] = ()
-    fills: tuple[Fill, ...] = ()
-    balances: tuple[Balance, ...] = ()
-    positions: tuple[Position, ...] = ()
+UserUpdate = AccountUpdate
+"""One private push, mapped once for every consumer (the core's :class:`AccountUpdate`)."""
 
 
 _decode_frame = msgspec.json.Decoder(w.Frame).decode
@@ -76,14 +70,14 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
-class PrivateStream:
+class PrivateStream(AccountFeed):
     """The account's private events: started on first use, read by any number of consumers."""
 
     def __init__(self, ctx: StreamContext, *, swap: bool) -> None:
         self._ctx = ctx
+        super().__init__(ctx.exchange, has_positions=swap)
         self._swap = swap
         self._name = f"{ctx.exchange}-private"
-        self._inboxes: list[Inbox[UserUpdate]] = []
         self._ids = itertools.count(1)
         self._ready = asyncio.Event()
         self._session: WsSession | None = None
@@ -91,40 +85,6 @@ class PrivateStream:
         self._task: asyncio.Task[None] | None = None
         self._start_lock = asyncio.Lock()
         self._symbols: m.SymbolMap | None = None
-
-    # -- consumers -----------------------------------------------------------------------------
-
-    async def orders(self) -> AsyncIterator[Order]:
-        async for update in self._listen():
-            for order in update.orders:
-                yield order
-
-    async def fills(self) -> AsyncIterator[Fill]:
-        async for update in self._listen():
-            for fill in update.fills:
-                yield fill
-
-    async def balances(self) -> AsyncIterator[Balance]:
-        async for update in self._listen():
-            for balance in update.balances:
-                yield balance
-
-    async def positions(self) -> AsyncIterator[Position]:
-        if not self._swap:
-            raise NotSupported("spot has no positions", exchange=self._ctx.exchange)
-        async for update in self._listen():
-            for position in update.positions:
-                yield position
-
-    async def _listen(self) -> AsyncIterator[UserUpdate]:
-        inbox: Inbox[UserUpdate] = Inbox()
-        self._inboxes.append(inbox)
-        try:
-            await self.start()
-            async for update in inbox:
-                yield update
-        finally:
-            self._inboxes.remove(inbox)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -157,8 +117,7 @@ class PrivateStream:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        for inbox in self._inboxes:
-            inbox.end()
+        self._end_consumers()
 
     async def _run(self) -> None:
         error: BaseException | None = None
@@ -173,8 +132,7 @@ class PrivateStream:
                     return
                 update = self._map(payload)
                 if update is not None:
-                    for inbox in self._inboxes:
-                        inbox.put(update)
+                    self._publish(update)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -183,8 +141,7 @@ class PrivateStream:
         finally:
             self._ready.clear()
             await close_session(session)
-            for inbox in self._inboxes:
-                inbox.end(error)
+            self._end_consumers(error)
 
     def _new_session(self) -> WsSession:
         ctx = self._ctx
