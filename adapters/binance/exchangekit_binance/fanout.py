@@ -14,15 +14,12 @@ from exchangekit.book import BookSnapshot
 from exchangekit.clock import Clock
 from exchangekit.ratelimit import Limiter
 from exchangekit.transport import Credentials
+from exchangekit.transport.adapter_rest import PayloadObserver
 from exchangekit.ws.fanout import EventBus, Feed, Inbox, close_session
 from exchangekit_binance.endpoints import MarketName
 from exchangekit_binance.mappers import SymbolMap
 
 __all__ = ["EventBus", "Feed", "Inbox", "PayloadObserver", "StreamContext", "close_session"]
-
-
-PayloadObserver = Callable[[str, type, bytes], None]
-"""``(endpoint_key, schema, raw)``: sees every payload the client decodes (drift reports)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,12 +10,11 @@ time once (a read is then sent again; an order is reported, never resent).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 from exchangekit.clock import Clock
-from exchangekit.errors import ExchangeError, MappingError, OrderOutcomeUnknown
-from exchangekit.mapping import decoder
+from exchangekit.errors import ExchangeError
 from exchangekit.ratelimit import Limiter, Pool
 from exchangekit.transport import (
     Credentials,
@@ -25,6 +24,7 @@ from exchangekit.transport import (
     RestTransport,
     Security,
 )
+from exchangekit.transport.adapter_rest import AdapterRest
 from exchangekit_binance import endpoints as ep
 from exchangekit_binance import errors, schemas
 from exchangekit_binance.config import BinanceConfig
@@ -42,7 +42,7 @@ def same(raw: T) -> T:
     return raw
 
 
-class BinanceRest:
+class BinanceRest(AdapterRest):
     """Send an endpoint, decode its answer with the endpoint's schema, map it."""
 
     def __init__(
@@ -54,13 +54,12 @@ class BinanceRest:
         limiter: Limiter,
         credentials: Credentials | None,
     ) -> None:
-        self.name = name
+        super().__init__(name=name, payload_observer=config.payload_observer)
         self._config = config
         self._market: ep.MarketName = config.market
         self._clock = clock
         self._limiter = limiter
         self.pools: Sequence[Pool] = config.spec.pools
-        self._decoders: dict[str, Callable[[bytes], Any]] = {}
         self.transport = RestTransport(
             config.rest_url,
             exchange=name,
@@ -74,36 +73,6 @@ class BinanceRest:
             retry=config.retry,
             transport=config.transport,
         )
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()
-
-    def server_now_ms(self) -> int:
-        """Binance's time as best known (local clock plus the learned offset)."""
-        return self.transport.time_sync.now_ms()
-
-    async def call(
-        self,
-        endpoint: Endpoint,
-        params: Params | None,
-        read: Callable[[Any], T],
-        *,
-        client_order_id: str | None = None,
-    ) -> T:
-        """Send, decode with the endpoint's schema, map with ``read``."""
-        content = await self.send(endpoint, params, client_order_id)
-        try:
-            return read(self._decoder(endpoint)(content))
-        except MappingError as exc:
-            if endpoint.is_retry_safe:
-                raise
-            # Binance answered 2xx, so it most likely acted; only the proof is unreadable.
-            raise OrderOutcomeUnknown(
-                f"{endpoint.method} {endpoint.path} answered but the answer could not be read "
-                f"({exc}); reconcile by client order id",
-                exchange=self.name,
-                client_order_id=client_order_id,
-            ) from exc
 
     async def send(
         self, endpoint: Endpoint, params: Params | None, client_order_id: str | None = None
@@ -134,15 +103,6 @@ class BinanceRest:
             decode = self._decoder(endpoint)
             await self.transport.sync_time(endpoint, lambda r: decode(r.content).serverTime)
 
-    def observe(self, key: str, schema: type, raw: bytes) -> None:
-        observer = self._config.payload_observer
-        if observer is None:
-            return
-        try:
-            observer(key, schema, raw)
-        except Exception:  # an observer's bug must not break trading
-            log.exception("payload observer failed on %s", key)
-
     def adopt_rate_limits(self, rate_limits: Sequence[schemas.RateLimit]) -> None:
         """The account's real limits from ``exchangeInfo`` replace the documented defaults
         (the pools keep their names, so every endpoint's cost follows)."""
@@ -150,13 +110,6 @@ class BinanceRest:
         self.pools = tuple({p.name: p for p in (*self.pools, *fresh)}.values())
         for pool in fresh:
             self._limiter.register(pool)
-
-    def _decoder(self, endpoint: Endpoint) -> Callable[[bytes], Any]:
-        key = f"{endpoint.method} {endpoint.path}"
-        decode = self._decoders.get(key)
-        if decode is None:
-            decode = self._decoders[key] = decoder(endpoint.extra["response"], exchange=self.name)
-        return decode
 
     def _classify(
         self, status: int, headers: Headers, body: bytes, endpoint: Endpoint

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -12,6 +11,7 @@ from exchangekit.models import MarketKind, OrderType, TimeInForce
 from exchangekit.protocols import Capabilities
 from exchangekit.ratelimit import Limiter
 from exchangekit.transport import RetryPolicy, Timeouts
+from exchangekit.transport.adapter_rest import PayloadObserver
 from exchangekit_bybit import endpoints as ep
 from exchangekit_bybit.mappers import INTERVALS
 
@@ -49,9 +49,6 @@ LINEAR_CAPABILITIES = Capabilities(
     max_candles_per_request=1000,
 )
 """Linear perpetuals (USDT/USDC settled). Dated LinearFutures are not mapped yet."""
-
-PayloadObserver = Callable[[str, type, bytes], None]
-"""``(endpoint_key, schema, raw)``: sees every payload the client decodes (drift reports)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

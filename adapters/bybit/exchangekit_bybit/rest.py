@@ -18,20 +18,18 @@ transport cannot know:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from exchangekit.clock import Clock
 from exchangekit.errors import (
     ExchangeError,
-    MappingError,
-    OrderOutcomeUnknown,
     RateLimited,
     TimestampOutsideRecvWindow,
 )
-from exchangekit.mapping import decoder
 from exchangekit.ratelimit import Limiter
 from exchangekit.transport import Credentials, Endpoint, Headers, RestTransport, Security
+from exchangekit.transport.adapter_rest import AdapterRest
 from exchangekit_bybit import endpoints as ep
 from exchangekit_bybit import errors
 from exchangekit_bybit.config import BybitConfig
@@ -51,7 +49,7 @@ def result(envelope: Any) -> Any:
     return envelope.result
 
 
-class BybitRest:
+class BybitRest(AdapterRest):
     """Send an endpoint, decode its envelope with the endpoint's schema, map it."""
 
     def __init__(
@@ -63,11 +61,10 @@ class BybitRest:
         limiter: Limiter,
         credentials: Credentials | None,
     ) -> None:
-        self.name = name
+        super().__init__(name=name, payload_observer=config.payload_observer)
         self._config = config
         self._clock = clock
         self._limiter = limiter
-        self._decoders: dict[str, Callable[[bytes], Any]] = {}
         self.transport = RestTransport(
             config.rest_url,
             exchange=name,
@@ -80,41 +77,6 @@ class BybitRest:
             retry=config.retry,
             transport=config.transport,
         )
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()
-
-    def server_now_ms(self) -> int:
-        """Bybit's time as best known (local clock plus the learned offset)."""
-        return self.transport.time_sync.now_ms()
-
-    async def call(
-        self,
-        endpoint: Endpoint,
-        params: Mapping[str, Any] | None,
-        read: Callable[[Any], T],
-        *,
-        client_order_id: str | None = None,
-    ) -> T:
-        """Send, decode the envelope with the endpoint's schema, map it with ``read``
-        (``read(None)`` for an endpoint declared without a response schema)."""
-        content = await self.send(endpoint, params, client_order_id)
-        schema = endpoint.extra.get("response")
-        if schema is None:
-            return read(None)
-        try:
-            return read(self._decoder(endpoint)(content))
-        except MappingError as exc:
-            if endpoint.is_retry_safe:
-                raise
-            # Bybit answered 2xx with retCode 0, so it most likely acted: only the proof is
-            # unreadable.
-            raise OrderOutcomeUnknown(
-                f"{endpoint.method} {endpoint.path} answered but the answer could not be read "
-                f"({exc}); reconcile by client order id",
-                exchange=self.name,
-                client_order_id=client_order_id,
-            ) from exc
 
     async def send(
         self,
@@ -174,22 +136,6 @@ class BybitRest:
                 return int(decode(response.content).result.timeNano) // 1_000_000
 
             await self.transport.sync_time(endpoint, parse)
-
-    def observe(self, key: str, schema: type, raw: bytes) -> None:
-        observer = self._config.payload_observer
-        if observer is None:
-            return
-        try:
-            observer(key, schema, raw)
-        except Exception:  # an observer's bug must not break trading
-            log.exception("payload observer failed on %s", key)
-
-    def _decoder(self, endpoint: Endpoint) -> Callable[[bytes], Any]:
-        key = f"{endpoint.method} {endpoint.path}"
-        decode = self._decoders.get(key)
-        if decode is None:
-            decode = self._decoders[key] = decoder(endpoint.extra["response"], exchange=self.name)
-        return decode
 
     def _classify(
         self, status: int, headers: Headers, body: bytes, endpoint: Endpoint

@@ -13,14 +13,11 @@ from typing import Any
 from exchangekit.clock import Clock
 from exchangekit.ratelimit import Limiter
 from exchangekit.transport import Credentials
+from exchangekit.transport.adapter_rest import PayloadObserver
 from exchangekit.ws.fanout import EventBus, Feed, Inbox, close_session
 from exchangekit_okx.mappers import SymbolMap
 
 __all__ = ["EventBus", "Feed", "Inbox", "PayloadObserver", "StreamContext", "close_session"]
-
-
-PayloadObserver = Callable[[str, Any, bytes], None]
-"""``(endpoint_key, schema, raw)``: sees every payload the client decodes (drift reports)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -31,13 +31,12 @@ from exchangekit.errors import (
     ExchangeError,
     MappingError,
     OrderNotFound,
-    OrderOutcomeUnknown,
     RateLimited,
 )
-from exchangekit.mapping import decoder
 from exchangekit.models import Order, OrderStatus
 from exchangekit.ratelimit import Limiter, Pool
 from exchangekit.transport import Credentials, Endpoint, Headers, Params, RestTransport
+from exchangekit.transport.adapter_rest import AdapterRest
 from exchangekit.transport.endpoint import Security
 from exchangekit_okx import errors
 from exchangekit_okx import mappers as m
@@ -64,7 +63,7 @@ MAX_READ_RATE_LIMIT_WAIT_S = 2.0
 _OK_PREFIX = b'{"code":"0"'
 
 
-class OkxRest:
+class OkxRest(AdapterRest):
     """Send an endpoint, decode its answer with the endpoint's schema, map it."""
 
     def __init__(
@@ -76,12 +75,11 @@ class OkxRest:
         limiter: Limiter,
         credentials: Credentials | None,
     ) -> None:
-        self.name = name
+        super().__init__(name=name, payload_observer=config.payload_observer)
         self._config = config
         self._clock = clock
         self._limiter = limiter
         self.pools: Sequence[Pool] = config.spec.pools
-        self._decoders: dict[str, Callable[[bytes], Any]] = {}
         self.transport = RestTransport(
             config.rest_url,
             exchange=name,
@@ -94,36 +92,6 @@ class OkxRest:
             retry=config.retry,
             transport=_with_demo_header(config.transport) if config.is_demo else config.transport,
         )
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()
-
-    def server_now_ms(self) -> int:
-        """OKX's time as best known (local clock plus the learned offset)."""
-        return self.transport.time_sync.now_ms()
-
-    async def call(
-        self,
-        endpoint: Endpoint,
-        params: Any,
-        read: Callable[[Any], T],
-        *,
-        client_order_id: str | None = None,
-    ) -> T:
-        """Send, decode the envelope with the endpoint's schema, map with ``read``."""
-        content = await self.send(endpoint, params, client_order_id)
-        try:
-            return read(self._decoder(endpoint)(content))
-        except MappingError as exc:
-            if endpoint.is_retry_safe:
-                raise
-            # OKX answered 2xx, so it most likely acted; only the proof is unreadable.
-            raise OrderOutcomeUnknown(
-                f"{endpoint.method} {endpoint.path} answered but the answer could not be read "
-                f"({exc}); reconcile by client order id",
-                exchange=self.name,
-                client_order_id=client_order_id,
-            ) from exc
 
     async def send(
         self, endpoint: Endpoint, params: Any, client_order_id: str | None = None
@@ -169,22 +137,6 @@ class OkxRest:
             endpoint = self._config.spec.endpoints.server_time
             decode = self._decoder(endpoint)
             await self.transport.sync_time(endpoint, lambda r: m.server_time_ms(decode(r.content)))
-
-    def observe(self, key: str, schema: type, raw: bytes) -> None:
-        observer = self._config.payload_observer
-        if observer is None:
-            return
-        try:
-            observer(key, schema, raw)
-        except Exception:  # an observer's bug must not break trading
-            log.exception("payload observer failed on %s", key)
-
-    def _decoder(self, endpoint: Endpoint) -> Callable[[bytes], Any]:
-        key = f"{endpoint.method} {endpoint.path}"
-        decode = self._decoders.get(key)
-        if decode is None:
-            decode = self._decoders[key] = decoder(endpoint.extra["response"], exchange=self.name)
-        return decode
 
     def _classify(
         self, status: int, headers: Headers, body: bytes, endpoint: Endpoint
