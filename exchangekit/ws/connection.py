@@ -77,6 +77,7 @@ class WsConnection:
         self._outbox: asyncio.Queue[Frame] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._pong_pending = False
+        self._reading = True
 
     # -- Handshake ---------------------------------------------------------------------
 
@@ -159,50 +160,45 @@ class WsConnection:
 
     # -- tasks -------------------------------------------------------------------------
 
-    def _handler(
-        self, streams: dict[str, SubscriptionStream], sink: FrameSink
-    ) -> Callable[[Frame], None]:
-        """What happens to one received frame: route it, then push, hand over or drop it."""
-        route = self._venue.route
-        now = self._clock.monotonic
-        get = streams.get
-
-        def handle(raw: Frame) -> None:
-            try:
-                routed = route(raw)
-            except Exception as exc:
-                sink.on_bad_frame(self, raw, exc)
-                return
-            if type(routed) is Routed:
-                stream = get(routed.key)
-                if stream is None:
-                    return
-                if stream.source is self:
-                    if routed.snapshot:
-                        stream.start_over()
-                    stream.push(routed.payload, routed.dedupe_key, now())
-                else:
-                    sink.on_foreign(self, stream, routed)
-            elif routed is not None:
-                sink.on_control(self, routed)  # type: ignore[arg-type]
-
-        return handle
-
     def _receiver(
         self, streams: dict[str, SubscriptionStream], sink: FrameSink
     ) -> Callable[[Frame], None]:
-        """:meth:`_handler` for a :class:`DirectConnection`, which calls it synchronously."""
-        handle = self._handler(streams, sink)
+        """What happens to one received frame: route it, then push, hand over or drop it.
+
+        A :class:`DirectConnection` calls it from the transport's callback, the library path
+        from :meth:`_read`. An error past routing (a bug in a callback) fails the connection
+        and nothing more is read from it.
+        """
+        route = self._venue.route
+        now = self._clock.monotonic
+        get = streams.get
+        socket = self._socket
 
         def receive(raw: Frame) -> None:
             try:
-                handle(raw)
+                try:
+                    routed = route(raw)
+                except Exception as exc:
+                    sink.on_bad_frame(self, raw, exc)
+                    return
+                if type(routed) is Routed:
+                    stream = get(routed.key)
+                    if stream is None:
+                        return
+                    if stream.source is self:
+                        if routed.snapshot:
+                            stream.start_over()
+                        stream.push(routed.payload, routed.dedupe_key, now())
+                    else:
+                        sink.on_foreign(self, stream, routed)
+                elif routed is not None:
+                    sink.on_control(self, routed)  # type: ignore[arg-type]
             except Exception as exc:
                 log.exception("%s ws-%d read loop failed", self._venue.name, self.number)
                 self.fail(f"read loop failed: {exc!r}")
-                socket = self._socket
-                assert isinstance(socket, DirectConnection)
-                socket.set_receiver(None)  # as the read loop would: nothing more is read
+                self._reading = False
+                if isinstance(socket, DirectConnection):
+                    socket.set_receiver(None)
 
         return receive
 
@@ -216,11 +212,13 @@ class WsConnection:
             self.fail(f"connection lost: {exc}")
 
     async def _read(self, streams: dict[str, SubscriptionStream], sink: FrameSink) -> None:
-        handle = self._handler(streams, sink)
+        receive = self._receiver(streams, sink)
         socket = self._socket
         try:
             async for raw in socket:
-                handle(raw)
+                receive(raw)
+                if not self._reading:
+                    return
             self.fail(f"closed by server (code {socket.close_code}, {socket.close_reason!r})")
         except ConnectionClosed as exc:
             self.fail(f"connection lost: {exc}")

@@ -187,7 +187,11 @@ class DirectConnection(ClientConnection):
                 except UnicodeDecodeError as exc:
                     self._invalid_text(exc)
                     return
-                self._deliver(text)
+                receiver = self._receiver  # read every time: a receiver may replace itself
+                if receiver is not None:
+                    receiver(text)
+                else:
+                    self._deliver(text)
             elif first == _FIN_BINARY and self._parts is None:
                 self._deliver(data[start:end])
             else:
