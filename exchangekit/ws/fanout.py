@@ -23,7 +23,7 @@ from exchangekit.ws.events import SessionEvent
 from exchangekit.ws.session import WsSession
 from exchangekit.ws.stream import SubscriptionStream
 
-__all__ = ["EventBus", "Feed", "Inbox", "close_session"]
+__all__ = ["EventBus", "Feed", "FeedRegistry", "Inbox", "close_session", "read_feed"]
 
 log = logging.getLogger("exchangekit.ws.fanout")
 
@@ -229,3 +229,65 @@ class EventBus:
     def close(self) -> None:
         for inbox in self._inboxes:
             inbox.end()
+
+
+class FeedRegistry:
+    """The open feeds of one client, by subscription key.
+
+    The first reader of a key subscribes (``subscribe()`` opens the stream); later readers
+    share that feed; when the last one leaves, the feed unsubscribes and is forgotten, and
+    ``on_forget(key)`` lets the owner drop what it kept for that key (a local book).
+    """
+
+    def __init__(self, *, label: str, on_forget: Callable[[str], None] | None = None) -> None:
+        self._feeds: dict[str, Feed[Any]] = {}
+        self._label = label
+        self._on_forget = on_forget
+
+    def attach(
+        self,
+        key: str,
+        subscribe: Callable[[], SubscriptionStream],
+        inbox: Inbox[Any],
+        *,
+        on_batch: Callable[[list[Any]], None] | None = None,
+        on_item: Callable[[Any], None] | None = None,
+        on_end: Callable[[BaseException | None], None] | None = None,
+    ) -> Feed[Any]:
+        """Attach ``inbox`` to the feed of ``key``, subscribing on first use."""
+        feed = self._feeds.get(key)
+        if feed is None or feed.closed:
+            feed = Feed(
+                subscribe(),
+                on_idle=self._forget,
+                on_batch=on_batch,
+                on_item=on_item,
+                on_end=on_end,
+                label=self._label,
+            )
+            self._feeds[key] = feed
+        feed.attach(inbox)
+        return feed
+
+    async def close(self) -> None:
+        """Close every feed (unsubscribing)."""
+        for feed in list(self._feeds.values()):
+            await feed.close()
+
+    def _forget(self, feed: Feed[Any]) -> None:
+        if self._feeds.get(feed.key) is feed:
+            del self._feeds[feed.key]
+            if self._on_forget is not None:
+                self._on_forget(feed.key)
+
+
+async def read_feed(attach: Callable[[Inbox[Any]], Feed[Any]]) -> AsyncIterator[Any]:
+    """Yield what a feed delivers to a fresh inbox (``attach(inbox)`` joins the feed); leaving
+    the loop detaches it, and the last reader leaving unsubscribes."""
+    inbox: Inbox[Any] = Inbox()
+    feed = attach(inbox)
+    try:
+        async for item in inbox:
+            yield item
+    finally:
+        feed.detach(inbox)

@@ -49,9 +49,11 @@ from exchangekit.ws import (
     Frame,
     Routed,
     Subscription,
+    SubscriptionStream,
     WsSession,
     WsVenue,
 )
+from exchangekit.ws.fanout import FeedRegistry, read_feed
 from exchangekit_binance import mappers as m
 from exchangekit_binance import schemas as s
 from exchangekit_binance.fanout import Feed, Inbox, StreamContext, close_session
@@ -436,12 +438,11 @@ class MarketStreams:
         self._ctx = ctx
         self._spot = ctx.market == "spot"
         self._sessions: dict[str, tuple[WsSession, MarketRouter]] = {}
-        self._feeds: dict[str, Feed[Any]] = {}
+        self._feeds = FeedRegistry(label="binance", on_forget=self._forget_book)
         self._books: dict[str, BookView] = {}
 
     async def close(self) -> None:
-        for feed in list(self._feeds.values()):
-            await feed.close()
+        await self._feeds.close()
         for session, _ in self._sessions.values():
             await close_session(session)
         self._sessions.clear()
@@ -513,14 +514,8 @@ class MarketStreams:
         symbol_map = await self._ctx.symbol_map()
         return [symbol_map.exchange(symbol).lower() for symbol in symbols]
 
-    async def _listen(self, key: str, route: str, kind: _Kind) -> AsyncIterator[Any]:
-        inbox: Inbox[Any] = Inbox()
-        feed = self._feed(key, route, kind, inbox)
-        try:
-            async for item in inbox:
-                yield item
-        finally:
-            feed.detach(inbox)
+    def _listen(self, key: str, route: str, kind: _Kind) -> AsyncIterator[Any]:
+        return read_feed(lambda inbox: self._feed(key, route, kind, inbox))
 
     def _feed(
         self,
@@ -533,25 +528,18 @@ class MarketStreams:
         on_end: Callable[[BaseException | None], None] | None = None,
     ) -> Feed[Any]:
         """Attach ``inbox`` to the feed of ``key``, subscribing on first use."""
-        feed = self._feeds.get(key)
-        if feed is None or feed.closed:
+
+        def subscribe() -> SubscriptionStream:
             session, router = self._session(route)
             router.register(key, kind)
-            subscription = Subscription(key, stale_after_s=self._ctx.stale_after_s)
-            stream = session.subscribe(subscription)
-            feed = Feed(
-                stream, on_idle=self._forget, on_batch=on_batch, on_end=on_end, label="binance"
-            )
-            self._feeds[key] = feed
-        feed.attach(inbox)
-        return feed
+            return session.subscribe(Subscription(key, stale_after_s=self._ctx.stale_after_s))
 
-    def _forget(self, feed: Feed[Any]) -> None:
-        if self._feeds.get(feed.key) is feed:
-            del self._feeds[feed.key]
-            view = self._books.pop(feed.key, None)
-            if view is not None:
-                self._ctx.spawn(view.sync.close())
+        return self._feeds.attach(key, subscribe, inbox, on_batch=on_batch, on_end=on_end)
+
+    def _forget_book(self, key: str) -> None:
+        view = self._books.pop(key, None)
+        if view is not None:
+            self._ctx.spawn(view.sync.close())
 
     def _session(self, route: str) -> tuple[WsSession, MarketRouter]:
         if self._spot:

@@ -51,9 +51,11 @@ from exchangekit.ws import (
     Frame,
     Routed,
     Subscription,
+    SubscriptionStream,
     WsSession,
     WsVenue,
 )
+from exchangekit.ws.fanout import FeedRegistry, read_feed
 from exchangekit_bybit import stream_schemas as ws
 from exchangekit_bybit.fanout import Feed, Inbox, StreamContext
 from exchangekit_bybit.mappers import INTERVALS, SymbolMap
@@ -365,12 +367,11 @@ class PublicStreams:
         self._ctx = ctx
         self._spot = ctx.market == "spot"
         self._session: tuple[WsSession, PublicRouter] | None = None
-        self._feeds: dict[str, Feed[Any]] = {}
+        self._feeds = FeedRegistry(label="bybit", on_forget=self._forget_book)
         self._books: dict[str, BookView] = {}
 
     async def close(self) -> None:
-        for feed in list(self._feeds.values()):
-            await feed.close()
+        await self._feeds.close()
         for view in self._books.values():
             await view.sync.close()
         if self._session is not None:
@@ -444,14 +445,8 @@ class PublicStreams:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    async def _listen(self, topic: str, kind: _Kind) -> AsyncIterator[Any]:
-        inbox: Inbox[Any] = Inbox()
-        feed = self._feed(topic, kind, inbox)
-        try:
-            async for item in inbox:
-                yield item
-        finally:
-            feed.detach(inbox)
+    def _listen(self, topic: str, kind: _Kind) -> AsyncIterator[Any]:
+        return read_feed(lambda inbox: self._feed(topic, kind, inbox))
 
     def _feed(
         self,
@@ -463,22 +458,18 @@ class PublicStreams:
         on_end: Callable[[BaseException | None], None] | None = None,
     ) -> Feed[Any]:
         """Attach ``inbox`` to the feed of ``topic``, subscribing on first use."""
-        feed = self._feeds.get(topic)
-        if feed is None or feed.closed:
+
+        def subscribe() -> SubscriptionStream:
             session, router = self._open_session()
             router.register(topic, kind)
-            stream = session.subscribe(Subscription(topic, stale_after_s=self._ctx.stale_after_s))
-            feed = Feed(stream, on_idle=self._forget, on_item=on_item, on_end=on_end, label="bybit")
-            self._feeds[topic] = feed
-        feed.attach(inbox)
-        return feed
+            return session.subscribe(Subscription(topic, stale_after_s=self._ctx.stale_after_s))
 
-    def _forget(self, feed: Feed[Any]) -> None:
-        if self._feeds.get(feed.key) is feed:
-            del self._feeds[feed.key]
-            view = self._books.pop(feed.key, None)
-            if view is not None:
-                self._ctx.spawn(view.sync.close())
+        return self._feeds.attach(topic, subscribe, inbox, on_item=on_item, on_end=on_end)
+
+    def _forget_book(self, key: str) -> None:
+        view = self._books.pop(key, None)
+        if view is not None:
+            self._ctx.spawn(view.sync.close())
 
     def _open_session(self) -> tuple[WsSession, PublicRouter]:
         if self._session is not None and self._session[0].failure is None:

@@ -42,9 +42,11 @@ from exchangekit.ws import (
     Frame,
     Routed,
     Subscription,
+    SubscriptionStream,
     WsSession,
     WsVenue,
 )
+from exchangekit.ws.fanout import FeedRegistry, read_feed
 from exchangekit_okx import mappers as m
 from exchangekit_okx import schemas as s
 from exchangekit_okx import ws_schemas as w
@@ -294,12 +296,11 @@ class MarketStreams:
     def __init__(self, ctx: StreamContext) -> None:
         self._ctx = ctx
         self._sessions: dict[str, tuple[WsSession, OkxRouter]] = {}
-        self._feeds: dict[str, Feed[Any]] = {}
+        self._feeds = FeedRegistry(label="okx", on_forget=self._forget_book)
         self._books: dict[str, BookView] = {}
 
     async def close(self) -> None:
-        for feed in list(self._feeds.values()):
-            await feed.close()
+        await self._feeds.close()
         for session, _ in self._sessions.values():
             await close_session(session)
         self._sessions.clear()
@@ -359,14 +360,8 @@ class MarketStreams:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    async def _listen(self, channel: str, inst_id: str, kind: _Kind) -> AsyncIterator[Any]:
-        inbox: Inbox[Any] = Inbox()
-        feed = self._feed(channel, inst_id, kind, inbox)
-        try:
-            async for item in inbox:
-                yield item
-        finally:
-            feed.detach(inbox)
+    def _listen(self, channel: str, inst_id: str, kind: _Kind) -> AsyncIterator[Any]:
+        return read_feed(lambda inbox: self._feed(channel, inst_id, kind, inbox))
 
     def _feed(
         self,
@@ -380,8 +375,8 @@ class MarketStreams:
     ) -> Feed[Any]:
         """Attach ``inbox`` to the feed of ``channel:instId``, subscribing on first use."""
         key = channel_key(channel, inst_id)
-        feed = self._feeds.get(key)
-        if feed is None or feed.closed:
+
+        def subscribe() -> SubscriptionStream:
             endpoint = "business" if channel.startswith("candle") else "public"
             session, router = self._session(endpoint)
             router.register(channel, kind)
@@ -390,18 +385,14 @@ class MarketStreams:
                 params={"channel": channel, "instId": inst_id},
                 stale_after_s=self._ctx.stale_after_s,
             )
-            stream = session.subscribe(subscription)
-            feed = Feed(stream, on_idle=self._forget, on_batch=on_batch, on_end=on_end, label="okx")
-            self._feeds[key] = feed
-        feed.attach(inbox)
-        return feed
+            return session.subscribe(subscription)
 
-    def _forget(self, feed: Feed[Any]) -> None:
-        if self._feeds.get(feed.key) is feed:
-            del self._feeds[feed.key]
-            view = self._books.pop(feed.key, None)
-            if view is not None:
-                self._ctx.spawn(view.sync.close())
+        return self._feeds.attach(key, subscribe, inbox, on_batch=on_batch, on_end=on_end)
+
+    def _forget_book(self, key: str) -> None:
+        view = self._books.pop(key, None)
+        if view is not None:
+            self._ctx.spawn(view.sync.close())
 
     def _session(self, endpoint: str) -> tuple[WsSession, OkxRouter]:
         found = self._sessions.get(endpoint)
