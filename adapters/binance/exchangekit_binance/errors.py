@@ -157,6 +157,11 @@ SPOT_ERRORS: Mapping[int, ErrorRule] = {
         "DISCONNECTED",
         "internal error; unable to process (5xx-type) [INF: writes unknown]",
     ),
+    -1034: R(
+        RateLimited,
+        "TOO_MANY_CONNECTIONS",
+        "too many concurrent connections, or connection attempts per account/IP",
+    ),
     -2021: R(
         OrderOutcomeUnknown,
         "CANCEL_REPLACE_PARTIAL",
@@ -225,6 +230,17 @@ def _by_range(code: int) -> type[ExchangeError] | None:
     return None
 
 
+# BSD errors.md, messages shared by -2010/-2011: the account (or key) may not do this at all,
+# so resending cannot help; matched lowercased.
+_ACCOUNT_REFUSALS = (
+    "this action is disabled on this account",
+    "this account may not place or cancel orders",
+    "this symbol is not permitted for this account",
+    "this symbol is restricted for this account",
+    "api trading is not enabled",
+)
+
+
 def _refine(code: int, message: str, cls: type[ExchangeError]) -> type[ExchangeError]:
     """Message matching for the codes Binance overloads (see module doc)."""
     text = message.lower()
@@ -233,6 +249,8 @@ def _refine(code: int, message: str, cls: type[ExchangeError]) -> type[ExchangeE
             return DuplicateClientOrderId
         if "insufficient balance" in text or "insufficient margin" in text:
             return InsufficientFunds
+    if code in (-2010, -2011) and any(t in text for t in _ACCOUNT_REFUSALS):
+        return PermissionDenied
     if code == -2011 and "unknown order" in text:
         return OrderNotFound
     if code == -1003 and "banned" in text:

@@ -286,3 +286,36 @@ def test_documented_error_body_decodes_and_classifies() -> None:
     error = load("error_bad_symbol", s.ErrorBody)
     assert (error.code, error.msg) == (-1121, "Invalid symbol.")
     assert isinstance(classify(400, raw("error_bad_symbol")), InvalidOrder)
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        # BSD errors.md, messages of -2010/-2011 that say the account may not do this at all.
+        "This action is disabled on this account.",
+        "This account may not place or cancel orders.",
+        "This symbol is not permitted for this account.",
+        "This symbol is restricted for this account.",
+        "Rest API trading is not enabled.",
+        "WebSocket API trading is not enabled.",
+    ],
+)
+@pytest.mark.parametrize("code", [-2010, -2011])
+def test_account_level_refusals_are_permission_denied_not_a_retryable_reject(
+    code: int, msg: str
+) -> None:
+    err = classify(400, body(code, msg), client_order_id="c1")
+    assert isinstance(err, PermissionDenied)
+    assert (err.code, err.client_order_id) == (code, "c1")
+
+
+def test_too_many_connections_is_a_rate_limit_with_its_wait() -> None:
+    # BSD errors.md -1034 TOO_MANY_CONNECTIONS.
+    err = classify(
+        429,
+        body(-1034, "Too many connection attempts for account; current limit is 300 per '5m'."),
+        retry_after="7",
+    )
+    assert isinstance(err, RateLimited)
+    assert err.retry_after_s == 7.0
+    assert isinstance(error_for_code(-1034, "Too many concurrent connections"), RateLimited)

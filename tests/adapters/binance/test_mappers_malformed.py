@@ -149,7 +149,7 @@ CASES: list[tuple[str, Any, Callable[[Any], Any] | None, Callable[[Any], None], 
         "usdm_order_query",
         s.UsdmOrder,
         lambda r: m.usdm_order(r, USDM),
-        put("NEW_INSURANCE", "status"),
+        put("SUSPENDED", "status"),
         "$.status",
     ),
     (

@@ -178,11 +178,11 @@ def test_futures_order_types_map_to_unified_types(
     assert (order.type, order.post_only) == (unified, post_only)
 
 
-def test_futures_trailing_stop_has_no_unified_type_and_says_where() -> None:
-    with pytest.raises(MappingError) as info:
-        m.usdm_order(load("usdm_order_trailing", s.UsdmOrder), USDM)
-    assert info.value.path == "$.type"
-    assert "TRAILING_STOP_MARKET" in str(info.value)
+def test_futures_trailing_stop_maps_as_a_stop_market_without_a_fixed_trigger() -> None:
+    # No unified trailing type: a stop-market whose stopPrice Binance says to ignore.
+    order = m.usdm_order(load("usdm_order_trailing", s.UsdmOrder), USDM)
+    assert order.type is OrderType.STOP_MARKET
+    assert (order.stop_price, order.time_in_force) == (None, None)
 
 
 def test_futures_new_order_response_maps_an_open_order() -> None:
@@ -345,12 +345,13 @@ def test_order_trade_update_trade_gives_order_and_fill_with_pnl() -> None:
         "77", D("0.0004"), D("7100.50"), D("0.00113608"), D("1.23"), True)  # fmt: skip
 
 
-def test_order_trade_update_for_a_trailing_stop_is_a_mapping_error_at_its_path() -> None:
-    with pytest.raises(MappingError) as info:
-        m.order_trade_update(
-            load("usdm_ws_order_trade_update_trailing", s.OrderTradeUpdateEvent), USDM
-        )
-    assert info.value.path == "$.o.o"
+def test_order_trade_update_for_a_trailing_stop_maps_as_a_stop_market() -> None:
+    order, fill = m.order_trade_update(
+        load("usdm_ws_order_trade_update_trailing", s.OrderTradeUpdateEvent), USDM
+    )
+    assert fill is None
+    assert (order.type, order.stop_price) == (OrderType.STOP_MARKET, None)  # "sp" is ignored
+    assert (order.status, order.position_side) == (OrderStatus.OPEN, PositionSide.LONG)
 
 
 def test_my_trades_and_user_trades_map_to_fills() -> None:

@@ -18,7 +18,15 @@ from ._payloads import encode, obj, spot_symbols, usdm_symbols
 SPOT = spot_symbols()
 USDM = usdm_symbols()
 TERMINAL = {"FILLED", "CANCELED", "REJECTED", "EXPIRED", "EXPIRED_IN_MATCH"}
-STATUSES = ["NEW", "PENDING_NEW", "PARTIALLY_FILLED", "PENDING_CANCEL", *sorted(TERMINAL)]
+STATUSES = [
+    "NEW",
+    "PENDING_NEW",
+    "PARTIALLY_FILLED",
+    "PENDING_CANCEL",
+    "NEW_INSURANCE",
+    "NEW_ADL",
+    *sorted(TERMINAL),
+]
 
 decode_report = decoder(s.ExecutionReport, exchange="binance")
 decode_spot = decoder(s.SpotOrder, exchange="binance")
@@ -139,6 +147,12 @@ def test_any_valid_spot_order_response_maps_and_keeps_quantities_exactly(
             ("STOP_MARKET", "GTC"),
             ("TAKE_PROFIT", "GTC"),
             ("TAKE_PROFIT_MARKET", "GTC"),
+            # Seen in real payloads beyond the enum page (see test_mappers_real_payloads).
+            ("STOP_MARKET", "GTE_GTC"),
+            ("TAKE_PROFIT", "GTE_GTC"),
+            ("TRAILING_STOP_MARKET", "GTC"),
+            ("LIQUIDATION", "IOC"),
+            ("LIMIT", "RPI"),
         ]
     ),
     avg=amounts(),
@@ -164,7 +178,7 @@ def test_any_valid_futures_order_maps_and_keeps_quantities_exactly(
     order = m.usdm_order(decode_usdm(encode(data)), USDM)
     assert exact(order.quantity, quantity) and exact(order.filled_quantity, filled)
     assert order.reduce_only is reduce_only
-    assert order.post_only is (shape[1] == "GTX")
+    assert order.post_only is (shape[1] in ("GTX", "RPI"))
     assert order.created_ms == (1579276756075 if with_time else None)
     assert order.average_fill_price == (Decimal(avg) if Decimal(filled) else None)
     assert order.position_side is not None and order.position_side.value == position_side.lower()

@@ -15,6 +15,13 @@ Mapping choices (each also stated where it is made):
 - ``LIMIT_MAKER`` -> ``limit`` + ``post_only``; ``GTX`` (and the maker-only ``RPI``) ->
   ``gtc`` + ``post_only``. Market-type orders report no time in force.
 - A zero ``price`` or ``stopPrice`` (Binance's "not set") maps to ``None``.
+- Futures ``TRAILING_STOP_MARKET`` -> ``stop_market`` with no ``stop_price`` (its trigger
+  trails the price; Binance says to ignore ``stopPrice``): the unified model has no trailing
+  type, and failing instead would let one such order break open-order lists and cancel-all.
+- ``GTE_GTC`` (futures TP/SL tied to a position; undocumented in the enum page) -> ``gtc``;
+  ``NEW_INSURANCE``/``NEW_ADL`` (liquidation statuses of older futures docs) -> ``open``.
+- Algo Service numbers may be ``""`` (unused by the order type): ``None``, or zero for a
+  close-position order's quantity.
 - On cancel responses and cancel events the unified ``client_order_id`` is the *original*
   order's id (``origClientOrderId`` / ``C``), not the id Binance gave the cancel request.
 """

@@ -13,7 +13,7 @@ from exchangekit.models import (
     PositionSide,
 )
 from exchangekit_binance import schemas as s
-from exchangekit_binance.mappers.common import _POSITION_SIDE, ZERO, SymbolMap
+from exchangekit_binance.mappers.common import _POSITION_SIDE, ZERO, SymbolMap, _unmappable
 
 __all__ = [
     "position_from_risk",
@@ -28,38 +28,47 @@ __all__ = [
 
 def spot_balances(raw: s.SpotAccount, *, include_zero: bool = False) -> list[Balance]:
     """``/api/v3/account`` balances (``total = free + locked``); zero rows skipped by default."""
-    return [
-        Balance(asset=b.asset, free=b.free, locked=b.locked)
-        for b in raw.balances
-        if include_zero or b.free or b.locked
-    ]
+    try:
+        return [
+            Balance(asset=b.asset, free=b.free, locked=b.locked)
+            for b in raw.balances
+            if include_zero or b.free or b.locked
+        ]
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, raw) from exc
 
 
 def usdm_account_balances(raw: s.UsdmAccount) -> list[Balance]:
     """``/fapi/v3/account`` assets: free = available, locked = initial margin,
     total = margin balance (wallet + unrealized PnL), as the account page shows them."""
-    return [
-        Balance(
-            asset=a.asset,
-            free=a.availableBalance,
-            locked=a.initialMargin,
-            total=a.marginBalance,
-        )
-        for a in raw.assets
-    ]
+    try:
+        return [
+            Balance(
+                asset=a.asset,
+                free=a.availableBalance,
+                locked=a.initialMargin,
+                total=a.marginBalance,
+            )
+            for a in raw.assets
+        ]
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, raw) from exc
 
 
 def usdm_balances(rows: Sequence[s.UsdmBalance]) -> list[Balance]:
     """``/fapi/v3/balance``: free = available, total = wallet balance, locked = the rest."""
-    return [
-        Balance(
-            asset=r.asset,
-            free=r.availableBalance,
-            locked=max(r.balance - r.availableBalance, ZERO),
-            total=r.balance,
-        )
-        for r in rows
-    ]
+    try:
+        return [
+            Balance(
+                asset=r.asset,
+                free=r.availableBalance,
+                locked=max(r.balance - r.availableBalance, ZERO),
+                total=r.balance,
+            )
+            for r in rows
+        ]
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, rows) from exc
 
 
 def _position_side(wire: str, amount: Decimal) -> PositionSide:
@@ -78,25 +87,28 @@ def position_from_risk(row: s.UsdmPositionRisk, symbols: SymbolMap) -> Position:
     v3 no longer reports leverage or margin type: ``leverage`` is ``None`` and the margin
     mode is inferred from the isolated wallet (non-zero means isolated).
     """
-    amount = row.positionAmt
-    wire_side = row.positionSide
-    if wire_side != "BOTH":
-        side = _POSITION_SIDE[wire_side]  # hedge mode: the slot says the side
-    elif amount > 0:
-        side = PositionSide.LONG
-    else:
-        side = PositionSide.SHORT if amount else PositionSide.BOTH
-    return Position(
-        symbol=symbols.to_unified.get(row.symbol) or symbols.unified(row.symbol, raw=row),
-        side=side,
-        quantity=abs(amount),
-        entry_price=row.entryPrice or None,
-        mark_price=row.markPrice or None,
-        unrealized_pnl=row.unRealizedProfit,
-        liquidation_price=row.liquidationPrice or None,
-        margin_mode=MarginMode.ISOLATED if row.isolatedWallet else MarginMode.CROSS,
-        timestamp_ms=row.updateTime or None,
-    )
+    try:
+        amount = row.positionAmt
+        wire_side = row.positionSide
+        if wire_side != "BOTH":
+            side = _POSITION_SIDE[wire_side]  # hedge mode: the slot says the side
+        elif amount > 0:
+            side = PositionSide.LONG
+        else:
+            side = PositionSide.SHORT if amount else PositionSide.BOTH
+        return Position(
+            symbol=symbols.to_unified.get(row.symbol) or symbols.unified(row.symbol, raw=row),
+            side=side,
+            quantity=abs(amount),
+            entry_price=row.entryPrice or None,
+            mark_price=row.markPrice or None,
+            unrealized_pnl=row.unRealizedProfit,
+            liquidation_price=row.liquidationPrice or None,
+            margin_mode=MarginMode.ISOLATED if row.isolatedWallet else MarginMode.CROSS,
+            timestamp_ms=row.updateTime or None,
+        )
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, row) from exc
 
 
 def positions_from_risk(

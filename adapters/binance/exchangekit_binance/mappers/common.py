@@ -38,6 +38,17 @@ def _fail(message: str, path: str, raw: Any) -> MappingError:
     return MappingError(message, path=path, raw=raw, exchange=EXCHANGE)
 
 
+def _unmappable(exc: Exception, raw: Any) -> MappingError:
+    """A value that decoded but cannot be computed with (``"NaN"``, ``"sNaN"``,
+    ``"Infinity"`` pass as decimals; a model refuses a value): never a bare error.
+
+    The mapper's own checks name the field; this last net can only name the payload.
+    """
+    if isinstance(exc, MappingError):  # pragma: no cover - MappingError is not caught
+        return exc
+    return _fail(f"payload cannot be mapped: {exc!r}", "$", raw)
+
+
 # -- symbols -------------------------------------------------------------------------------
 
 
@@ -64,6 +75,9 @@ _STATUS: dict[str, OrderStatus] = {
     "REJECTED": OrderStatus.REJECTED,
     "EXPIRED": OrderStatus.EXPIRED,
     "EXPIRED_IN_MATCH": OrderStatus.EXPIRED,  # expired by self-trade prevention
+    # Liquidation orders of older futures docs: placed by the exchange and working.
+    "NEW_INSURANCE": OrderStatus.OPEN,
+    "NEW_ADL": OrderStatus.OPEN,
 }
 _TERMINAL_WIRE = frozenset(wire for wire, status in _STATUS.items() if status.is_terminal)
 _ALGO_STATUS: dict[str, OrderStatus] = {
@@ -101,7 +115,12 @@ _USDM_TYPE = {
     "TAKE_PROFIT_MARKET": (OrderType.TAKE_PROFIT_MARKET, False),
     # Forced liquidation orders (client id "autoclose-..."): market orders by the exchange.
     "LIQUIDATION": (OrderType.MARKET, False),
+    # A stop-market whose trigger follows the price. There is no unified trailing type; it
+    # maps as a stop-market with no fixed stop price (Binance: "ignore stopPrice" for it),
+    # so one trailing stop in an account cannot break open-order lists or cancel-all.
+    "TRAILING_STOP_MARKET": (OrderType.STOP_MARKET, False),
 }
+TRAILING = "TRAILING_STOP_MARKET"
 # Binance time in force -> (unified, post_only)
 _TIF = {
     "GTC": (TimeInForce.GTC, False),
@@ -110,6 +129,8 @@ _TIF = {
     "GTD": (TimeInForce.GTD, False),
     "GTX": (TimeInForce.GTC, True),  # "good till crossing" = post-only
     "RPI": (TimeInForce.GTC, True),  # retail-price-improvement orders are maker-only
+    # Good till the position is gone (TP/SL of a position): works like GTC until then.
+    "GTE_GTC": (TimeInForce.GTC, False),
 }
 
 _OrderShape = tuple[OrderType, TimeInForce | None, bool]
@@ -156,3 +177,19 @@ def _set_unusual(order: Order, **fields: object) -> None:
 def _opt(value: Decimal | None) -> Decimal | None:
     """Binance writes "0" for an unset price; that is ``None`` here."""
     return value if value else None
+
+
+def _loose(value: str | int | None, path: str, raw: Any) -> Decimal | None:
+    """A :data:`~exchangekit_binance.schemas.common.LooseDecimal`: ``""``/``null`` -> ``None``.
+
+    Anything else must be a finite number, or the payload is malformed at ``path``.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        raise _fail(f"not a number: {value!r}", path, raw) from None
+    if not number.is_finite():
+        raise _fail(f"not a finite number: {value!r}", path, raw)
+    return number

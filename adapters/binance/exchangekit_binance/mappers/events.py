@@ -22,10 +22,13 @@ from exchangekit_binance.mappers.common import (
     _SPOT_SHAPE,
     _STATUS,
     _USDM_SHAPE,
+    TRAILING,
     ZERO,
     SymbolMap,
+    _loose,
     _opt,
     _shape,
+    _unmappable,
 )
 from exchangekit_binance.mappers.orders import _spot_average
 
@@ -47,10 +50,11 @@ def ticker_from_event(ev: s.Ticker24hEvent, symbols: SymbolMap) -> Ticker:
     """``<symbol>@ticker`` event -> :class:`Ticker` (timestamp = event time)."""
     return Ticker(
         symbol=symbols.unified(ev.s, path="$.s", raw=ev),
-        bid=ev.b,
-        bid_size=ev.B,
-        ask=ev.a,
-        ask_size=ev.A,
+        # Futures send no best bid/ask here; spot writes "0" for an empty side.
+        bid=ev.b or None,
+        bid_size=ev.B if ev.b else None,
+        ask=ev.a or None,
+        ask_size=ev.A if ev.a else None,
         last=ev.c,
         open=ev.o,
         high=ev.h,
@@ -106,44 +110,47 @@ def trade_from_event(ev: s.TradeEvent | s.AggTradeEvent, symbols: SymbolMap) -> 
 
 def execution_report(ev: s.ExecutionReport, symbols: SymbolMap) -> tuple[Order, Fill | None]:
     """Spot ``executionReport`` -> the order's new state, and a fill when ``x == TRADE``."""
-    otype, tif, post_only = _SPOT_SHAPE[ev.o][ev.f]
-    symbol = symbols.unified(ev.s, path="$.s", raw=ev)
-    side = _SIDE[ev.S]
-    order_id = str(ev.i)
-    order = Order(
-        symbol=symbol,
-        order_id=order_id,
-        # On cancels `c` is the cancel request's id and `C` the order's own.
-        client_order_id=ev.C or ev.c,
-        side=side,
-        type=otype,
-        status=_STATUS[ev.X],
-        quantity=ev.q,
-        filled_quantity=ev.z,
-        price=_opt(ev.p),
-        average_fill_price=_spot_average(ev.Z, ev.z),
-        stop_price=_opt(ev.P),
-        time_in_force=tif,
-        post_only=post_only,
-        created_ms=ev.O,
-        updated_ms=ev.T,
-    )
-    if ev.x != "TRADE":
-        return order, None
-    fill = Fill(
-        symbol=symbol,
-        trade_id=str(ev.t),
-        order_id=order_id,
-        client_order_id=ev.c,
-        side=side,
-        price=ev.L,
-        quantity=ev.l,
-        fee=ev.n,
-        fee_asset=ev.N,
-        is_maker=ev.m,
-        timestamp_ms=ev.T,
-    )
-    return order, fill
+    try:
+        otype, tif, post_only = _SPOT_SHAPE[ev.o][ev.f]
+        symbol = symbols.unified(ev.s, path="$.s", raw=ev)
+        side = _SIDE[ev.S]
+        order_id = str(ev.i)
+        order = Order(
+            symbol=symbol,
+            order_id=order_id,
+            # On cancels `c` is the cancel request's id and `C` the order's own.
+            client_order_id=ev.C or ev.c,
+            side=side,
+            type=otype,
+            status=_STATUS[ev.X],
+            quantity=ev.q,
+            filled_quantity=ev.z,
+            price=_opt(ev.p),
+            average_fill_price=_spot_average(ev.Z, ev.z),
+            stop_price=_opt(ev.P),
+            time_in_force=tif,
+            post_only=post_only,
+            created_ms=ev.O,
+            updated_ms=ev.T,
+        )
+        if ev.x != "TRADE":
+            return order, None
+        fill = Fill(
+            symbol=symbol,
+            trade_id=str(ev.t),
+            order_id=order_id,
+            client_order_id=ev.c,
+            side=side,
+            price=ev.L,
+            quantity=ev.l,
+            fee=ev.n,
+            fee_asset=ev.N,
+            is_maker=ev.m,
+            timestamp_ms=ev.T,
+        )
+        return order, fill
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, ev) from exc
 
 
 def order_trade_update(
@@ -154,77 +161,89 @@ def order_trade_update(
     ``TRADE`` and ``CALCULATED`` (a liquidation execution) with a non-zero last quantity
     are fills.
     """
-    o = ev.o
-    otype, tif, post_only = _shape(_USDM_SHAPE, o.o, o.f, "$.o.o", ev)
-    symbol = symbols.unified(o.s, path="$.o.s", raw=ev)
-    side = _SIDE[o.S]
-    order_id = str(o.i)
-    order = Order(
-        symbol=symbol,
-        order_id=order_id,
-        client_order_id=o.c,
-        side=side,
-        type=otype,
-        status=_STATUS[o.X],
-        quantity=o.q,
-        filled_quantity=o.z,
-        price=_opt(o.p),
-        average_fill_price=o.ap if o.z and o.ap else None,
-        stop_price=_opt(o.sp),
-        time_in_force=tif,
-        reduce_only=o.R,
-        post_only=post_only,
-        position_side=_POSITION_SIDE[o.ps],
-        updated_ms=o.T,
-    )
-    if o.x not in ("TRADE", "CALCULATED") or not o.l:
-        return order, None
-    fill = Fill(
-        symbol=symbol,
-        trade_id=str(o.t),
-        order_id=order_id,
-        client_order_id=o.c,
-        side=side,
-        price=o.L,
-        quantity=o.l,
-        fee=o.n if o.n is not None else ZERO,
-        fee_asset=o.N,
-        is_maker=o.m,
-        timestamp_ms=o.T,
-        realized_pnl=o.rp,
-    )
-    return order, fill
+    try:
+        o = ev.o
+        otype, tif, post_only = _shape(_USDM_SHAPE, o.o, o.f, "$.o.o", ev)
+        symbol = symbols.unified(o.s, path="$.o.s", raw=ev)
+        side = _SIDE[o.S]
+        order_id = str(o.i)
+        order = Order(
+            symbol=symbol,
+            order_id=order_id,
+            client_order_id=o.c,
+            side=side,
+            type=otype,
+            status=_STATUS[o.X],
+            quantity=o.q,
+            filled_quantity=o.z,
+            price=_opt(o.p),
+            average_fill_price=o.ap if o.z and o.ap else None,
+            stop_price=None if o.o == TRAILING else _opt(o.sp),
+            time_in_force=tif,
+            reduce_only=o.R,
+            post_only=post_only,
+            position_side=_POSITION_SIDE[o.ps],
+            updated_ms=o.T,
+        )
+        if o.x not in ("TRADE", "CALCULATED") or not o.l:
+            return order, None
+        fill = Fill(
+            symbol=symbol,
+            trade_id=str(o.t),
+            order_id=order_id,
+            client_order_id=o.c,
+            side=side,
+            price=o.L,
+            quantity=o.l,
+            fee=o.n if o.n is not None else ZERO,
+            fee_asset=o.N,
+            is_maker=o.m,
+            timestamp_ms=o.T,
+            realized_pnl=o.rp,
+        )
+        return order, fill
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, ev) from exc
 
 
 def account_position_balances(ev: s.OutboundAccountPosition) -> list[Balance]:
     """``outboundAccountPosition`` -> the balances that changed."""
-    return [Balance(asset=b.a, free=b.f, locked=b.l) for b in ev.B]
+    try:
+        return [Balance(asset=b.a, free=b.f, locked=b.l) for b in ev.B]
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, ev) from exc
 
 
 def account_update_balances(ev: s.UsdmAccountUpdateEvent) -> list[Balance]:
     """``ACCOUNT_UPDATE`` balances. Binance pushes no available balance here, so free is the
     cross wallet balance, total the wallet balance and locked the isolated part between them."""
-    return [
-        Balance(asset=b.a, free=b.cw, locked=max(b.wb - b.cw, ZERO), total=b.wb) for b in ev.a.B
-    ]
+    try:
+        return [
+            Balance(asset=b.a, free=b.cw, locked=max(b.wb - b.cw, ZERO), total=b.wb) for b in ev.a.B
+        ]
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, ev) from exc
 
 
 def account_update_positions(ev: s.UsdmAccountUpdateEvent, symbols: SymbolMap) -> list[Position]:
     """``ACCOUNT_UPDATE`` positions (flat ones included: they report a close)."""
-    out = []
-    for index, p in enumerate(ev.a.P):
-        out.append(
-            Position(
-                symbol=symbols.unified(p.s, path=f"$.a.P[{index}].s", raw=ev),
-                side=_position_side(p.ps, p.pa),
-                quantity=abs(p.pa),
-                entry_price=_opt(p.ep),
-                unrealized_pnl=p.up,
-                margin_mode=_MARGIN_TYPE[p.mt] if p.mt else None,
-                timestamp_ms=ev.T,
+    try:
+        out = []
+        for index, p in enumerate(ev.a.P):
+            out.append(
+                Position(
+                    symbol=symbols.unified(p.s, path=f"$.a.P[{index}].s", raw=ev),
+                    side=_position_side(p.ps, p.pa),
+                    quantity=abs(p.pa),
+                    entry_price=_opt(p.ep),
+                    unrealized_pnl=p.up,
+                    margin_mode=_MARGIN_TYPE[p.mt] if p.mt else None,
+                    timestamp_ms=ev.T,
+                )
             )
-        )
-    return out
+        return out
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, ev) from exc
 
 
 def algo_update(ev: s.AlgoUpdateEvent, symbols: SymbolMap) -> Order:
@@ -235,24 +254,28 @@ def algo_update(ev: s.AlgoUpdateEvent, symbols: SymbolMap) -> Order:
     triggered order filled or was cancelled). Once triggered, the matching engine's executed
     quantity and average price (``aq``, ``ap``) are carried as the fill state.
     """
-    o = ev.o
-    otype, tif, post_only = _shape(_USDM_SHAPE, o.o, o.f, "$.o.o", ev)
-    filled = o.aq or ZERO
-    return Order(
-        symbol=symbols.unified(o.s, path="$.o.s", raw=ev),
-        order_id=str(o.aid),
-        client_order_id=o.caid,
-        side=_SIDE[o.S],
-        type=otype,
-        status=_ALGO_STATUS[o.X],
-        quantity=o.q,
-        filled_quantity=filled,
-        price=_opt(o.p),
-        average_fill_price=_opt(o.ap) if filled else None,
-        stop_price=_opt(o.tp),
-        time_in_force=tif,
-        reduce_only=o.R,
-        post_only=post_only,
-        position_side=_POSITION_SIDE[o.ps],
-        updated_ms=ev.T,
-    )
+    try:
+        o = ev.o
+        otype, tif, post_only = _shape(_USDM_SHAPE, o.o, o.f, "$.o.o", ev)
+        filled = _loose(o.aq, "$.o.aq", ev) or ZERO
+        average = _loose(o.ap, "$.o.ap", ev)
+        return Order(
+            symbol=symbols.unified(o.s, path="$.o.s", raw=ev),
+            order_id=str(o.aid),
+            client_order_id=o.caid,
+            side=_SIDE[o.S],
+            type=otype,
+            status=_ALGO_STATUS[o.X],
+            quantity=_loose(o.q, "$.o.q", ev) or ZERO,
+            filled_quantity=filled,
+            price=_opt(_loose(o.p, "$.o.p", ev)),
+            average_fill_price=_opt(average) if filled else None,
+            stop_price=None if o.o == TRAILING else _opt(_loose(o.tp, "$.o.tp", ev)),
+            time_in_force=tif,
+            reduce_only=o.R,
+            post_only=post_only,
+            position_side=_POSITION_SIDE[o.ps],
+            updated_ms=ev.T,
+        )
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, ev) from exc

@@ -15,7 +15,7 @@ from exchangekit.models import (
     Ticker,
 )
 from exchangekit_binance import schemas as s
-from exchangekit_binance.mappers.common import ZERO, SymbolMap, _fail, _opt
+from exchangekit_binance.mappers.common import ZERO, SymbolMap, _fail, _opt, _unmappable
 
 __all__ = [
     "candles",
@@ -69,23 +69,39 @@ def _limits(found: dict[str, s.SymbolFilter], path: str, raw: Any) -> dict[str, 
     }
 
 
+def _untradable(status: str, found: dict[str, s.SymbolFilter]) -> bool:
+    """A symbol that is not trading and has lost its price or lot rules (a delisted or
+    settled one): left out, as there is nothing to trade. A *trading* symbol without them
+    is a malformed payload and still fails."""
+    if status == "TRADING":
+        return False
+    price, lot = found.get("PRICE_FILTER"), found.get("LOT_SIZE")
+    return price is None or price.tickSize is None or lot is None or lot.stepSize is None
+
+
 def spot_instruments(info: s.SpotExchangeInfo) -> list[Instrument]:
     """Every spot symbol as an :class:`Instrument` (``active`` when status is TRADING)."""
-    out = []
-    for index, sym in enumerate(info.symbols):
-        path = f"$.symbols[{index}]"
-        out.append(
-            Instrument(
-                symbol=f"{sym.baseAsset}/{sym.quoteAsset}",
-                exchange_symbol=sym.symbol,
-                base=sym.baseAsset,
-                quote=sym.quoteAsset,
-                kind=MarketKind.SPOT,
-                active=sym.status == "TRADING",
-                **_limits(_filters(sym.filters), path, sym),
+    try:
+        out = []
+        for index, sym in enumerate(info.symbols):
+            path = f"$.symbols[{index}]"
+            found = _filters(sym.filters)
+            if _untradable(sym.status, found):
+                continue
+            out.append(
+                Instrument(
+                    symbol=f"{sym.baseAsset}/{sym.quoteAsset}",
+                    exchange_symbol=sym.symbol,
+                    base=sym.baseAsset,
+                    quote=sym.quoteAsset,
+                    kind=MarketKind.SPOT,
+                    active=sym.status == "TRADING",
+                    **_limits(found, path, sym),
+                )
             )
-        )
-    return out
+        return out
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, info) from exc
 
 
 _PERPETUAL_FAR_FUTURE_MS = 4_000_000_000_000  # perpetuals carry deliveryDate 4133404800000
@@ -98,37 +114,43 @@ def usdm_instruments(info: s.UsdmExchangeInfo) -> list[Instrument]:
     ``*QUARTER*``/``*MONTH*`` a dated future. Symbols with another or an empty contract type
     (delisted, settling) are left out rather than guessed.
     """
-    out = []
-    for index, sym in enumerate(info.symbols):
-        path = f"$.symbols[{index}]"
-        contract = sym.contractType
-        expiry_ms = None
-        if "PERPETUAL" in contract:
-            kind = MarketKind.PERPETUAL
-            unified = f"{sym.baseAsset}/{sym.quoteAsset}:{sym.marginAsset}"
-        elif "QUARTER" in contract or "MONTH" in contract:
-            if not sym.deliveryDate or sym.deliveryDate >= _PERPETUAL_FAR_FUTURE_MS:
-                raise _fail("dated future without a delivery date", f"{path}.deliveryDate", sym)
-            kind = MarketKind.FUTURE
-            expiry_ms = sym.deliveryDate
-            day = datetime.fromtimestamp(expiry_ms / 1000, tz=UTC).strftime("%y%m%d")
-            unified = f"{sym.baseAsset}/{sym.quoteAsset}:{sym.marginAsset}-{day}"
-        else:
-            continue
-        out.append(
-            Instrument(
-                symbol=unified,
-                exchange_symbol=sym.symbol,
-                base=sym.baseAsset,
-                quote=sym.quoteAsset,
-                settle=sym.marginAsset,
-                kind=kind,
-                expiry_ms=expiry_ms,
-                active=sym.status == "TRADING",
-                **_limits(_filters(sym.filters), path, sym),
+    try:
+        out = []
+        for index, sym in enumerate(info.symbols):
+            path = f"$.symbols[{index}]"
+            found = _filters(sym.filters)
+            if _untradable(sym.status, found):
+                continue
+            contract = sym.contractType
+            expiry_ms = None
+            if "PERPETUAL" in contract:
+                kind = MarketKind.PERPETUAL
+                unified = f"{sym.baseAsset}/{sym.quoteAsset}:{sym.marginAsset}"
+            elif "QUARTER" in contract or "MONTH" in contract:
+                if not sym.deliveryDate or sym.deliveryDate >= _PERPETUAL_FAR_FUTURE_MS:
+                    raise _fail("dated future without a delivery date", f"{path}.deliveryDate", sym)
+                kind = MarketKind.FUTURE
+                expiry_ms = sym.deliveryDate
+                day = datetime.fromtimestamp(expiry_ms / 1000, tz=UTC).strftime("%y%m%d")
+                unified = f"{sym.baseAsset}/{sym.quoteAsset}:{sym.marginAsset}-{day}"
+            else:
+                continue
+            out.append(
+                Instrument(
+                    symbol=unified,
+                    exchange_symbol=sym.symbol,
+                    base=sym.baseAsset,
+                    quote=sym.quoteAsset,
+                    settle=sym.marginAsset,
+                    kind=kind,
+                    expiry_ms=expiry_ms,
+                    active=sym.status == "TRADING",
+                    **_limits(found, path, sym),
+                )
             )
-        )
-    return out
+        return out
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, info) from exc
 
 
 # -- market data ---------------------------------------------------------------------------
@@ -136,40 +158,48 @@ def usdm_instruments(info: s.UsdmExchangeInfo) -> list[Instrument]:
 
 def spot_ticker(raw: s.SpotTicker24h, symbols: SymbolMap) -> Ticker:
     """``/api/v3/ticker/24hr`` -> :class:`Ticker` (timestamp = the window's close time)."""
-    return Ticker(
-        symbol=symbols.to_unified.get(raw.symbol) or symbols.unified(raw.symbol, raw=raw),
-        bid=raw.bidPrice,
-        bid_size=raw.bidQty,
-        ask=raw.askPrice,
-        ask_size=raw.askQty,
-        last=raw.lastPrice,
-        open=raw.openPrice,
-        high=raw.highPrice,
-        low=raw.lowPrice,
-        volume=raw.volume,
-        quote_volume=raw.quoteVolume,
-        timestamp_ms=raw.closeTime,
-    )
+    try:
+        # An empty book side reads "0.00000000" (a halted or new symbol): no quote, not zero.
+        bid, ask = raw.bidPrice or None, raw.askPrice or None
+        return Ticker(
+            symbol=symbols.to_unified.get(raw.symbol) or symbols.unified(raw.symbol, raw=raw),
+            bid=bid,
+            bid_size=raw.bidQty if bid else None,
+            ask=ask,
+            ask_size=raw.askQty if ask else None,
+            last=raw.lastPrice,
+            open=raw.openPrice,
+            high=raw.highPrice,
+            low=raw.lowPrice,
+            volume=raw.volume,
+            quote_volume=raw.quoteVolume,
+            timestamp_ms=raw.closeTime,
+        )
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, raw) from exc
 
 
 def usdm_ticker(
     raw: s.UsdmTicker24h, symbols: SymbolMap, book: s.BookTicker | None = None
 ) -> Ticker:
     """``/fapi/v1/ticker/24hr`` (plus an optional bookTicker for the best bid/ask)."""
-    return Ticker(
-        symbol=symbols.unified(raw.symbol, raw=raw),
-        bid=book.bidPrice if book else None,
-        bid_size=book.bidQty if book else None,
-        ask=book.askPrice if book else None,
-        ask_size=book.askQty if book else None,
-        last=raw.lastPrice,
-        open=raw.openPrice,
-        high=raw.highPrice,
-        low=raw.lowPrice,
-        volume=raw.volume,
-        quote_volume=raw.quoteVolume,
-        timestamp_ms=raw.closeTime,
-    )
+    try:
+        return Ticker(
+            symbol=symbols.unified(raw.symbol, raw=raw),
+            bid=book.bidPrice if book and book.bidPrice else None,
+            bid_size=book.bidQty if book and book.bidPrice else None,
+            ask=book.askPrice if book and book.askPrice else None,
+            ask_size=book.askQty if book and book.askPrice else None,
+            last=raw.lastPrice,
+            open=raw.openPrice,
+            high=raw.highPrice,
+            low=raw.lowPrice,
+            volume=raw.volume,
+            quote_volume=raw.quoteVolume,
+            timestamp_ms=raw.closeTime,
+        )
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise _unmappable(exc, raw) from exc
 
 
 def candles(rows: Sequence[s.KlineRow], symbol: str, interval: str, *, now_ms: int) -> list[Candle]:

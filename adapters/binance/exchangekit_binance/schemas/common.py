@@ -22,6 +22,10 @@ OrderStatus = Literal[
     "REJECTED",
     "EXPIRED",
     "EXPIRED_IN_MATCH",
+    # Older USDⓈ-M ORDER_TRADE_UPDATE docs list these two for liquidation orders (insurance
+    # fund / counterparty ADL); the current page shows such orders as NEW instead.
+    "NEW_INSURANCE",
+    "NEW_ADL",
 ]
 SpotOrderType = Literal[
     "LIMIT",
@@ -43,7 +47,10 @@ UsdmOrderType = Literal[
     "LIQUIDATION",
 ]
 SpotTimeInForce = Literal["GTC", "IOC", "FOK"]
-UsdmTimeInForce = Literal["GTC", "IOC", "FOK", "GTX", "GTD", "RPI"]
+UsdmTimeInForce = Literal["GTC", "IOC", "FOK", "GTX", "GTD", "RPI", "GTE_GTC"]
+"""``GTE_GTC`` is not in the enum page, yet real futures payloads carry it on TP/SL orders
+tied to a position (expire reason 6, "GTE condition unsatisfied", on the order-update page;
+binance-connector-python issue #446)."""
 PositionSide = Literal["BOTH", "LONG", "SHORT"]
 SpotExecutionType = Literal[
     "NEW", "CANCELED", "REPLACED", "REJECTED", "TRADE", "EXPIRED", "TRADE_PREVENTION", "AMENDMENT"
@@ -52,6 +59,10 @@ UsdmExecutionType = Literal["NEW", "CANCELED", "CALCULATED", "EXPIRED", "TRADE",
 AlgoStatus = Literal[
     "NEW", "CANCELED", "TRIGGERING", "TRIGGERED", "FINISHED", "REJECTED", "EXPIRED"
 ]
+LooseDecimal = str | int | None
+"""A number the Algo Service may leave empty: its documented responses write ``""`` for the
+fields an order type does not use (``activatePrice``/``callbackRate`` in the REST example),
+which ``Decimal`` would refuse. Parsed, with the field path on failure, by the mappers."""
 MarginType = Literal["isolated", "cross", "ISOLATED", "CROSSED", "crossed"]
 
 

@@ -10,6 +10,7 @@ import msgspec
 from exchangekit_binance.schemas.common import (
     AlgoStatus,
     ErrorBody,
+    LooseDecimal,
     MarginType,
     OrderStatus,
     PositionSide,
@@ -210,13 +211,15 @@ class ExecutionReport(_Wire, tag_field="e", tag="executionReport"):
     z: Decimal
     L: Decimal
     n: Decimal
-    N: str | None
     T: int
     t: int
     m: bool
     O: int  # noqa: E741 - Binance's field name
     Z: Decimal
-    C: str = ""
+    N: str | None = None
+    """Commission asset: ``null`` while nothing was charged."""
+    C: str | None = ""
+    """The cancelled order's own id on cancels; ``""`` otherwise (``null`` is taken too)."""
     r: str = "NONE"
     w: bool | None = None
     W: int | None = None
@@ -311,20 +314,20 @@ class AlgoUpdate(_Wire):
     s: str
     S: Side
     X: AlgoStatus
-    q: Decimal
+    q: LooseDecimal
     ps: PositionSide = "BOTH"
     f: UsdmTimeInForce = "GTC"
     ai: str | int = ""
     """The matching-engine order id once triggered; ``""`` before (a string in the page's
     example; a number is taken too)."""
-    ap: Decimal | None = None
+    ap: LooseDecimal = None
     """Average fill price in the matching engine (only once triggered)."""
-    aq: Decimal | None = None
+    aq: LooseDecimal = None
     """Executed quantity in the matching engine (only once triggered)."""
     act: str | None = None
     """The order type in the matching engine (only once triggered)."""
-    tp: Decimal | None = None
-    p: Decimal | None = None
+    tp: LooseDecimal = None
+    p: LooseDecimal = None
     R: bool = False
 
 
@@ -363,8 +366,9 @@ class UsdmAccountUpdate(_Wire):
     """The ``a`` object of ACCOUNT_UPDATE (``m`` is the reason)."""
 
     m: str
-    B: list[UsdmWsBalance]
-    P: list[UsdmWsPosition]
+    B: list[UsdmWsBalance] = msgspec.field(default_factory=list)
+    P: list[UsdmWsPosition] = msgspec.field(default_factory=list)
+    """Empty when only a balance changed (funding fee, transfer)."""
 
 
 class UsdmAccountUpdateEvent(_Wire, tag_field="e", tag="ACCOUNT_UPDATE"):

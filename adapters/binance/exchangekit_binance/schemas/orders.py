@@ -9,6 +9,7 @@ import msgspec
 
 from exchangekit_binance.schemas.common import (
     AlgoStatus,
+    LooseDecimal,
     OrderStatus,
     PositionSide,
     Side,
@@ -178,11 +179,11 @@ class UsdmAlgoOrder(_Wire):
     symbol: str
     side: Side
     algoStatus: AlgoStatus
-    quantity: Decimal
+    quantity: LooseDecimal
     positionSide: PositionSide = "BOTH"
     timeInForce: UsdmTimeInForce = "GTC"
-    triggerPrice: Decimal | None = None
-    price: Decimal | None = None
+    triggerPrice: LooseDecimal = None
+    price: LooseDecimal = None
     reduceOnly: bool = False
     closePosition: bool = False
     workingType: str | None = None
