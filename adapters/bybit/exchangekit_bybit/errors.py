@@ -8,7 +8,8 @@ meaning sits beside every row (BYD docs/v5/error.mdx; fact sheet §2.5). :func:`
 turns a whole response into an error (or ``None`` for success) and is pure.
 
 Bybit never says "status unknown" the way Binance -1007 does. Codes whose words say the
-server timed out or failed mid-way (10000, 10016, 170007, 170146, 170147) are mapped to
+server timed out or failed mid-way (10000, 10016, 10019, 170007, 170146, 170147), and 10014
+"invalid duplicate request" (an identical earlier request got through), are mapped to
 :class:`OrderOutcomeUnknown` for writes [INF, fact sheet §2.5]: reconcile by ``orderLinkId``
 before any resend. For reads (``retry_safe``) they are a plain :class:`ExchangeUnavailable`.
 
@@ -80,12 +81,18 @@ ERRORS: Mapping[int, ErrorRule] = {
     10008: R(PermissionDenied, "user has been banned"),
     10009: R(IPBanned, "IP has been banned"),
     10010: R(PermissionDenied, "unmatched IP: the key is bound to other IPs"),
+    10014: R(
+        OrderOutcomeUnknown,
+        "invalid duplicate request [INF: an identical earlier request may have executed]",
+    ),
     10016: R(OrderOutcomeUnknown, "server error [INF: a write may have executed]"),
     10017: R(NotSupported, "route not found: wrong path or category"),
     10018: R(IPBanned, "exceeded the IP rate limit"),
+    10019: R(OrderOutcomeUnknown, "WS trade service restarting [INF: may have executed]"),
     10027: R(PermissionDenied, "transactions are banned for this account"),
     10028: R(PermissionDenied, "the API can only be accessed by unified account users"),
     10029: R(InvalidOrder, "the symbol is not in the key's whitelist"),
+    429: R(RateLimited, "high server load: system-level protection, retry (retCode 429)"),
     10429: R(RateLimited, "system-level frequency protection"),
     # -- 110xxx: derivatives trading -------------------------------------------------------
     110001: R(OrderNotFound, "order does not exist"),
@@ -94,9 +101,11 @@ ERRORS: Mapping[int, ErrorRule] = {
     110005: R(InvalidOrder, "position status does not allow this"),
     110006: R(InsufficientFunds, "assets are estimated insufficient after the order"),
     110007: R(InsufficientFunds, "available balance is insufficient"),
-    110008: R(OrderRejected, "the order is already finished or cancelled"),
+    # A cancel of an order that is no longer open: the order is not there to act on, as
+    # Binance's "unknown order" and OKX's 51400-51402 (which the other adapters map alike).
+    110008: R(OrderNotFound, "the order is already finished or cancelled"),
     110009: R(OrderRejected, "too many conditional orders for this symbol"),
-    110010: R(OrderRejected, "the order is already cancelled"),
+    110010: R(OrderNotFound, "the order is already cancelled"),
     110012: R(InsufficientFunds, "insufficient available balance"),
     110017: R(InvalidOrder, "reduce-only rule: quantity truncated to zero"),
     110020: R(OrderRejected, "more than 500 active orders"),
@@ -107,12 +116,16 @@ ERRORS: Mapping[int, ErrorRule] = {
     110072: R(DuplicateClientOrderId, "OrderLinkedID is duplicate"),
     110094: R(InvalidOrder, "order notional is below the minimum"),
     # -- 1701xx: spot trading --------------------------------------------------------------
+    170005: R(RateLimited, "too many new orders: the per-interval order limit was hit"),
     170007: R(OrderOutcomeUnknown, "timeout waiting for the backend [INF: may have executed]"),
     170130: R(InvalidOrder, "data sent for a parameter is out of range"),
     170131: R(InsufficientFunds, "balance insufficient"),
     170136: R(InvalidOrder, "order quantity below the minimum"),
     170140: R(InvalidOrder, "order value below the minimum"),
+    170139: R(OrderNotFound, "the order has been filled (nothing left to cancel)"),
     170141: R(DuplicateClientOrderId, "duplicate clientOrderId"),
+    170142: R(OrderNotFound, "the order has been cancelled"),
+    170143: R(OrderNotFound, "the order cannot be found on the order book"),
     170146: R(OrderOutcomeUnknown, "order creation timeout [INF: may have executed]"),
     170147: R(OrderOutcomeUnknown, "order cancellation timeout [INF: may have executed]"),
     170210: R(OrderRejected, "new order rejected"),

@@ -140,15 +140,24 @@ def _price(value: str, path: str, raw: Any) -> Decimal | None:
     return result if result else None
 
 
-def _ms(value: str, path: str, raw: Any) -> int:
-    """A timestamp written as a string of digits (``"1684738540559"``)."""
+def _ms(value: str | int, path: str, raw: Any) -> int:
+    """A timestamp written as a string of digits (``"1684738540559"``) or an integer."""
+    if isinstance(value, int):
+        if isinstance(value, bool) or value < 0:
+            raise _fail(f"expected epoch milliseconds, got {value!r}", path, raw)
+        return value
     if not (value.isascii() and value.isdigit()):
         raise _fail(f"expected epoch milliseconds, got {value!r}", path, raw)
     return int(value)
 
 
-def _opt_ms(value: str, path: str, raw: Any) -> int | None:
-    return _ms(value, path, raw) if value not in ("", "0") else None
+def _opt_ms(value: str | int, path: str, raw: Any) -> int | None:
+    return _ms(value, path, raw) if value not in ("", "0", 0) else None
+
+
+def _limit(value: str, path: str, raw: Any) -> Decimal | None:
+    """An instrument limit: ``""`` and zero both mean "none given"."""
+    return _opt(value, path, raw) or None
 
 
 # -- symbols -------------------------------------------------------------------------------
@@ -220,8 +229,10 @@ def _order_type(raw: s.Order, trigger: Decimal | None) -> OrderType:
 
 def _spot_instrument(raw: s.Instrument, path: str) -> Instrument:
     lot = raw.lotSizeFilter
-    if lot.basePrecision is None:
-        raise _fail("lotSizeFilter.basePrecision is missing", f"{path}.lotSizeFilter", raw)
+    at = f"{path}.lotSizeFilter"
+    step = _limit(lot.basePrecision, f"{at}.basePrecision", raw)
+    if step is None:
+        raise _fail("lotSizeFilter.basePrecision is missing", f"{at}.basePrecision", raw)
     # minOrderQty/maxOrderQty are deprecated on spot ("no longer checked"): the minimum is
     # the value minOrderAmt (BYD market/instrument.mdx).
     return Instrument(
@@ -231,11 +242,12 @@ def _spot_instrument(raw: s.Instrument, path: str) -> Instrument:
         quote=raw.quoteCoin,
         kind=MarketKind.SPOT,
         tick_size=raw.priceFilter.tickSize,
-        step_size=lot.basePrecision,
-        min_notional=lot.minOrderAmt or ZERO,
-        max_notional=lot.maxOrderAmt or None,
-        max_quantity=lot.maxLimitOrderQty or lot.maxOrderQty or None,
-        market_max_quantity=lot.maxMarketOrderQty or None,
+        step_size=step,
+        min_notional=_limit(lot.minOrderAmt, f"{at}.minOrderAmt", raw) or ZERO,
+        max_notional=_limit(lot.maxOrderAmt, f"{at}.maxOrderAmt", raw),
+        max_quantity=_limit(lot.maxLimitOrderQty, f"{at}.maxLimitOrderQty", raw)
+        or _limit(lot.maxOrderQty, f"{at}.maxOrderQty", raw),
+        market_max_quantity=_limit(lot.maxMarketOrderQty, f"{at}.maxMarketOrderQty", raw),
         active=raw.status == "Trading",
     )
 
@@ -244,10 +256,13 @@ def _linear_instrument(raw: s.Instrument, path: str) -> Instrument | None:
     if raw.contractType != "LinearPerpetual":
         return None  # dated futures (LinearFutures) are out of this adapter's scope for now
     lot = raw.lotSizeFilter
-    if lot.qtyStep is None:
-        raise _fail("lotSizeFilter.qtyStep is missing", f"{path}.lotSizeFilter", raw)
+    at = f"{path}.lotSizeFilter"
+    step = _limit(lot.qtyStep, f"{at}.qtyStep", raw)
+    if step is None:
+        raise _fail("lotSizeFilter.qtyStep is missing", f"{at}.qtyStep", raw)
     if not raw.settleCoin:
         raise _fail("a linear contract needs its settleCoin", f"{path}.settleCoin", raw)
+    prices = raw.priceFilter
     return Instrument(
         symbol=f"{raw.baseCoin}/{raw.quoteCoin}:{raw.settleCoin}",
         exchange_symbol=raw.symbol,
@@ -255,14 +270,14 @@ def _linear_instrument(raw: s.Instrument, path: str) -> Instrument | None:
         quote=raw.quoteCoin,
         settle=raw.settleCoin,
         kind=MarketKind.PERPETUAL,
-        tick_size=raw.priceFilter.tickSize,
-        step_size=lot.qtyStep,
-        min_quantity=lot.minOrderQty or ZERO,
-        max_quantity=lot.maxOrderQty or None,
-        min_notional=lot.minNotionalValue or ZERO,
-        min_price=raw.priceFilter.minPrice or None,
-        max_price=raw.priceFilter.maxPrice or None,
-        market_max_quantity=lot.maxMktOrderQty or None,
+        tick_size=prices.tickSize,
+        step_size=step,
+        min_quantity=_limit(lot.minOrderQty, f"{at}.minOrderQty", raw) or ZERO,
+        max_quantity=_limit(lot.maxOrderQty, f"{at}.maxOrderQty", raw),
+        min_notional=_limit(lot.minNotionalValue, f"{at}.minNotionalValue", raw) or ZERO,
+        min_price=_limit(prices.minPrice, f"{path}.priceFilter.minPrice", raw),
+        max_price=_limit(prices.maxPrice, f"{path}.priceFilter.maxPrice", raw),
+        market_max_quantity=_limit(lot.maxMktOrderQty, f"{at}.maxMktOrderQty", raw),
         active=raw.status == "Trading",
     )
 
@@ -307,12 +322,12 @@ def ticker(raw: s.Ticker, symbols: SymbolMap, *, timestamp_ms: int, path: str = 
         bid_size=_opt(raw.bid1Size, f"{path}.bid1Size", raw),
         ask=_price(raw.ask1Price, f"{path}.ask1Price", raw),
         ask_size=_opt(raw.ask1Size, f"{path}.ask1Size", raw),
-        last=raw.lastPrice,
-        open=raw.prevPrice24h,
-        high=raw.highPrice24h,
-        low=raw.lowPrice24h,
-        volume=raw.volume24h,
-        quote_volume=raw.turnover24h,
+        last=_price(raw.lastPrice, f"{path}.lastPrice", raw),
+        open=_price(raw.prevPrice24h, f"{path}.prevPrice24h", raw),
+        high=_price(raw.highPrice24h, f"{path}.highPrice24h", raw),
+        low=_price(raw.lowPrice24h, f"{path}.lowPrice24h", raw),
+        volume=_opt(raw.volume24h, f"{path}.volume24h", raw),
+        quote_volume=_opt(raw.turnover24h, f"{path}.turnover24h", raw),
         timestamp_ms=timestamp_ms,
     )
 
@@ -370,18 +385,42 @@ def order_book(
 # -- orders --------------------------------------------------------------------------------
 
 
+_HEDGE_SLOT = {1: PositionSide.LONG, 2: PositionSide.SHORT}
+"""``positionIdx`` of a hedge-mode order or position (0 is one-way: no slot)."""
+
+
+def _qty_in_quote(raw: s.Order, symbols: SymbolMap) -> bool:
+    # A spot market order's qty is in the quote coin unless marketUnit says baseCoin; with
+    # no marketUnit a spot market buy is quote-sized (BYD create-order.mdx). Orders this
+    # client sends carry marketUnit=baseCoin; these come from the web, the app or others.
+    if raw.orderType != "Market" or symbols.settle(raw.symbol) is not None:
+        return False
+    if raw.marketUnit:
+        return raw.marketUnit == "quoteCoin"
+    return raw.side == "Buy"
+
+
 def order(raw: s.Order, symbols: SymbolMap, *, path: str = "$") -> Order:
-    """A ``/v5/order/realtime`` or ``/v5/order/history`` row -> :class:`Order`."""
+    """A ``/v5/order/realtime`` or ``/v5/order/history`` row -> :class:`Order`.
+
+    A spot market order sized in the quote coin (``marketUnit=quoteCoin``, or a market buy
+    with no ``marketUnit``) reports ``qty`` in quote units: its ``quantity`` is then the
+    base quantity filled (plus ``leavesQty`` while it works). ``positionIdx`` 1 and 2 (hedge
+    mode) give ``position_side`` long and short.
+    """
     status = _STATUS[raw.orderStatus]
-    quantity = raw.qty
     filled = raw.cumExecQty
+    leaves = _opt(raw.leavesQty, f"{path}.leavesQty", raw)
+    quantity = raw.qty
+    if _qty_in_quote(raw, symbols):
+        # ``qty`` is a quote amount; the base quantity is what filled plus what is left.
+        quantity = filled if status.is_terminal else filled + (leaves or ZERO)
     trigger = _price(raw.triggerPrice, f"{path}.triggerPrice", raw)
     otype = _order_type(raw, trigger)
     tif: TimeInForce | None
     tif, post_only = _TIF[raw.timeInForce]
     if not otype.has_limit_price:
         tif, post_only = None, False
-    leaves = _opt(raw.leavesQty, f"{path}.leavesQty", raw)
     if status.is_terminal:
         remaining = ZERO
     elif leaves is not None:
@@ -405,6 +444,7 @@ def order(raw: s.Order, symbols: SymbolMap, *, path: str = "$") -> Order:
         time_in_force=tif,
         reduce_only=raw.reduceOnly,
         post_only=post_only,
+        position_side=_HEDGE_SLOT.get(raw.positionIdx),
         created_ms=_ms(raw.createdTime, f"{path}.createdTime", raw),
         updated_ms=_ms(raw.updatedTime, f"{path}.updatedTime", raw),
     )
@@ -485,11 +525,13 @@ _POSITION_SIDE = {"Buy": PositionSide.LONG, "Sell": PositionSide.SHORT}
 def position(raw: s.Position, symbols: SymbolMap, *, path: str = "$") -> Position:
     """A ``/v5/position/list`` row -> :class:`Position` (quantity = ``size``).
 
-    ``side`` is Buy/Sell for an open position (one-way or hedge slot 1/2); an empty one-way
-    position reads ``""`` or ``"None"`` and maps to ``both``. ``tradeMode`` 1 is isolated
+    ``side`` is Buy/Sell for an open position; an empty position reads ``""`` (or
+    ``"None"``): a hedge slot (``positionIdx`` 1/2) still maps to long/short, an empty
+    one-way position to ``both``. ``tradeMode`` 1 is isolated
     margin, 0 cross.
     """
-    side = _POSITION_SIDE.get(raw.side, PositionSide.BOTH)
+    # Hedge mode reads "" for an empty slot too; its positionIdx still says which slot.
+    side = _HEDGE_SLOT.get(raw.positionIdx) or _POSITION_SIDE.get(raw.side, PositionSide.BOTH)
     updated = _opt_ms(raw.updatedTime, f"{path}.updatedTime", raw)
     return Position(
         symbol=symbols.unified(raw.symbol, path=f"{path}.symbol", raw=raw),

@@ -72,6 +72,8 @@ OrderStatus = Literal[
     "Rejected",
     "Deactivated",
 ]
+Millis = str | int
+"""Epoch milliseconds: documented as a string of digits; a bare integer is accepted too."""
 PositionSide = Literal["Buy", "Sell", "None", ""]
 """``None`` (older docs) or ``""`` (current docs) for an empty one-way position."""
 
@@ -108,26 +110,33 @@ class ServerTime(_Wire):
 
 
 class PriceFilter(_Wire):
+    """``tickSize`` always; ``minPrice``/``maxPrice`` on linear only (``""`` = not given)."""
+
     tickSize: Decimal
-    minPrice: Decimal | None = None  # linear only
-    maxPrice: Decimal | None = None  # linear only
+    minPrice: str = ""
+    maxPrice: str = ""
 
 
 class LotSizeFilter(_Wire):
     """Spot: basePrecision, quotePrecision, minOrderAmt, maxLimitOrderQty...; linear:
-    qtyStep, minOrderQty, maxOrderQty, maxMktOrderQty, minNotionalValue."""
+    qtyStep, minOrderQty, maxOrderQty, maxMktOrderQty, minNotionalValue.
 
-    basePrecision: Decimal | None = None
-    quotePrecision: Decimal | None = None
-    minOrderQty: Decimal | None = None
-    maxOrderQty: Decimal | None = None
-    minOrderAmt: Decimal | None = None
-    maxOrderAmt: Decimal | None = None
-    maxLimitOrderQty: Decimal | None = None
-    maxMarketOrderQty: Decimal | None = None
-    qtyStep: Decimal | None = None
-    maxMktOrderQty: Decimal | None = None
-    minNotionalValue: Decimal | None = None
+    All kept as strings: spot's deprecated ``minOrderQty``/``maxOrderQty`` ("no longer
+    checked", BYD market/instrument.mdx) and any limit Bybit stops filling in may read
+    ``""``, which the mappers take as "not given" rather than failing the whole list.
+    """
+
+    basePrecision: str = ""
+    quotePrecision: str = ""
+    minOrderQty: str = ""
+    maxOrderQty: str = ""
+    minOrderAmt: str = ""
+    maxOrderAmt: str = ""
+    maxLimitOrderQty: str = ""
+    maxMarketOrderQty: str = ""
+    qtyStep: str = ""
+    maxMktOrderQty: str = ""
+    minNotionalValue: str = ""
 
 
 class Instrument(_Wire):
@@ -154,16 +163,17 @@ class InstrumentList(_Wire):
 class Ticker(_Wire):
     """One row of ``GET /v5/market/tickers`` (spot and linear share these fields).
 
-    The best bid and ask may be empty on a book with no orders, so they stay ``str``.
+    Every number stays ``str``: the best bid and ask are ``""`` on an empty book, and a
+    pair just listed (or a pre-launch contract) has no 24 h statistics yet.
     """
 
     symbol: str
-    lastPrice: Decimal
-    prevPrice24h: Decimal
-    highPrice24h: Decimal
-    lowPrice24h: Decimal
-    volume24h: Decimal
-    turnover24h: Decimal
+    lastPrice: str = ""
+    prevPrice24h: str = ""
+    highPrice24h: str = ""
+    lowPrice24h: str = ""
+    volume24h: str = ""
+    turnover24h: str = ""
     bid1Price: str = ""
     bid1Size: str = ""
     ask1Price: str = ""
@@ -238,8 +248,8 @@ class Order(_Wire):
     orderStatus: OrderStatus
     qty: Decimal
     cumExecQty: Decimal
-    createdTime: str
-    updatedTime: str
+    createdTime: Millis
+    updatedTime: Millis
     price: str = ""
     timeInForce: TimeInForce = "GTC"
     avgPrice: str = ""
@@ -268,14 +278,14 @@ class Execution(_Wire):
     """One row of ``GET /v5/execution/list``."""
 
     symbol: str
-    orderId: str
-    orderLinkId: str
     side: Side
     execId: str
     execPrice: Decimal
     execQty: Decimal
-    execTime: str
+    execTime: Millis
     execType: str
+    orderId: str = ""  # "" or absent on Funding / Settle rows, which are not fills
+    orderLinkId: str = ""
     execFee: str = "0"
     feeCurrency: str = ""
     isMaker: bool | None = None
@@ -285,7 +295,7 @@ class Execution(_Wire):
     execValue: str = ""
     feeRate: str = ""
     closedSize: str = ""
-    seq: int | None = None
+    seq: int | str | None = None  # informative; "-1" (a string in the docs) if never traded
 
 
 class ExecutionList(_Wire):
@@ -343,9 +353,9 @@ class Position(_Wire):
     positionValue: str = ""
     tradeMode: int = 0
     positionStatus: str = ""
-    createdTime: str = ""
-    updatedTime: str = ""
-    seq: int | None = None
+    createdTime: Millis = ""
+    updatedTime: Millis = ""
+    seq: int | str | None = None  # informative; "-1" (a string in the docs) if never traded
 
 
 class PositionList(_Wire):

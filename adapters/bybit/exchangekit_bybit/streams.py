@@ -308,6 +308,19 @@ def candle(row: ws.KlineData, symbol: str) -> Candle:
     )
 
 
+def _top(levels: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first level of a ``orderbook.1`` side that is not a removal (size zero)."""
+    for price, size in levels:
+        try:
+            if Decimal(size):
+                return price, size
+        except ArithmeticError:
+            raise MappingError(
+                f"not a decimal: {size!r}", path="$.data", raw=levels, exchange="bybit"
+            ) from None
+    return None
+
+
 class TickerState:
     """A symbol's ticker fields, merged across snapshots and deltas (linear sends only the
     fields that changed), plus the best bid/ask from ``orderbook.1`` where the ticker has
@@ -328,10 +341,14 @@ class TickerState:
         self.ts = ts or self.ts
 
     def quote(self, book: ws.BookData, ts: int | None) -> None:
-        if book.b:
-            self.fields["bid1Price"], self.fields["bid1Size"] = book.b[0]
-        if book.a:
-            self.fields["ask1Price"], self.fields["ask1Size"] = book.a[0]
+        # A level-1 delta may list the old best with size "0" (removed) beside the new one,
+        # in either order: only a level with a size is the best.
+        bid = _top(book.b)
+        if bid is not None:
+            self.fields["bid1Price"], self.fields["bid1Size"] = bid
+        ask = _top(book.a)
+        if ask is not None:
+            self.fields["ask1Price"], self.fields["ask1Size"] = ask
         self.ts = ts or self.ts
 
     def ticker(self) -> Ticker | None:

@@ -67,7 +67,15 @@ def test_success_envelope_is_not_an_error() -> None:
         (110003, InvalidOrder),
         (110017, InvalidOrder),
         (110094, InvalidOrder),
-        (110008, OrderRejected),
+        (110008, OrderNotFound),
+        (110010, OrderNotFound),
+        (170139, OrderNotFound),
+        (170142, OrderNotFound),
+        (170143, OrderNotFound),
+        (170005, RateLimited),
+        (429, RateLimited),
+        (10014, OrderOutcomeUnknown),
+        (10019, OrderOutcomeUnknown),
         (110072, DuplicateClientOrderId),
         (170131, InsufficientFunds),
         (170136, InvalidOrder),
@@ -193,3 +201,19 @@ def test_ws_style_snake_case_codes_are_read_too() -> None:
     err = classify(200, b'{"ret_code": 10004, "ret_msg": "error sign!"}')
     assert isinstance(err, AuthenticationError)
     assert err.message == "error sign!"
+
+
+@pytest.mark.parametrize("code", [110001, 110008, 110010, 170139, 170142, 170143, 170213])
+def test_cancelling_an_order_no_longer_open_is_not_found_and_nothing_acted(code: int) -> None:
+    # "Already filled / cancelled / not on the book" on a cancel: the order is gone, so the
+    # caller reads it back; as a rejection it also proves the cancel itself did nothing.
+    err = classify(200, body(code, "too late to cancel"), client_order_id="cid-9")
+    assert isinstance(err, OrderNotFound)
+    assert isinstance(err, OrderRejected)
+    assert err.client_order_id == "cid-9"
+
+
+@pytest.mark.parametrize("code", [10014, 10019])
+def test_duplicate_or_restarting_requests_are_unknown_for_writes_only(code: int) -> None:
+    assert isinstance(classify(200, body(code)), OrderOutcomeUnknown)
+    assert type(classify(200, body(code), retry_safe=True)) is ExchangeUnavailable

@@ -140,7 +140,7 @@ def test_spot_instrument_without_base_precision_is_refused() -> None:
     data["result"]["list"][0]["lotSizeFilter"].pop("basePrecision")
     with pytest.raises(MappingError) as info:
         m.instruments(_decode(s.Envelope[s.InstrumentList], data).result)
-    assert info.value.path == "$.result.list[0].lotSizeFilter"
+    assert info.value.path == "$.result.list[0].lotSizeFilter.basePrecision"
 
 
 def test_linear_perpetual_without_settle_coin_is_refused() -> None:
