@@ -10,7 +10,9 @@ buys on a rise; a take-profit the other way round, which is exactly the unified
 
 States: ``live`` / ``pause`` are working (``open``); ``effective`` means triggered: the
 order it placed (``ordId``) carries the outcome from then on; ``canceled`` is cancelled;
-``order_failed`` (the triggered order was refused) is rejected.
+``order_failed`` (the triggered order was refused) is rejected. A stop that closes the
+whole position (``closeFraction`` "1", ``sz`` ``""``) has quantity 0: its size is the
+position's at trigger time.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _STATUS: dict[str, OrderStatus] = {
     "pause": OrderStatus.OPEN,
     "partially_effective": OrderStatus.OPEN,
     "effective": OrderStatus.OPEN,  # triggered: the placed order (ordId) tells the rest
+    "partially_failed": OrderStatus.OPEN,  # some legs placed: their orders tell the rest
     "canceled": OrderStatus.CANCELLED,
     "order_failed": OrderStatus.REJECTED,
 }
@@ -111,9 +114,12 @@ def _dec(text: str, path: str, raw: Any) -> Decimal | None:
     if text in ("", None):
         return None
     try:
-        return Decimal(text)
+        value = Decimal(text)
     except ArithmeticError:
         raise _fail(f"expected a decimal string, got {text!r}", path, raw) from None
+    if not value.is_finite():
+        raise _fail(f"expected a finite decimal, got {text!r}", path, raw)
+    return value
 
 
 def algo_order(row: s.AlgoOrder, symbols: m.SymbolMap, path: str = "$.data[0]") -> Order:
@@ -132,7 +138,13 @@ def algo_order(row: s.AlgoOrder, symbols: m.SymbolMap, path: str = "$.data[0]") 
     else:
         otype = OrderType.TAKE_PROFIT_MARKET if market else OrderType.TAKE_PROFIT_LIMIT
     spot = inst.kind is MarketKind.SPOT
-    quantity = row.sz if spot else inst.to_base(row.sz)
+    size = _dec(row.sz, f"{path}.sz", row)
+    if size is None:
+        if row.closeFraction in ("", "0"):
+            raise _fail("an algo order without a size", f"{path}.sz", row)
+        # Closes the whole position when triggered: its size is only known then.
+        size = Decimal(0)
+    quantity = size if spot else inst.to_base(size)
     created = int(row.cTime) if row.cTime.isdigit() else None
     updated = int(row.uTime) if row.uTime.isdigit() else created
     return Order(
@@ -145,7 +157,7 @@ def algo_order(row: s.AlgoOrder, symbols: m.SymbolMap, path: str = "$.data[0]") 
         quantity=quantity,
         price=None if market else _dec(price_text, f"{path}.ordPx", row),
         stop_price=trigger,
-        reduce_only=row.reduceOnly == "true",
+        reduce_only=row.reduceOnly == "true" or row.closeFraction == "1",
         position_side=(
             None
             if spot

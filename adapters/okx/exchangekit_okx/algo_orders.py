@@ -140,4 +140,9 @@ class AlgoOrders:
         rows: list[s.AlgoOrder] = await self._rest.call(
             self._api.pending_algo_orders, params, lambda e: list(e.data)
         )
-        return [algo.algo_order(row, symbols, f"$.data[{i}]") for i, row in enumerate(rows)]
+        # instType listings include instruments this adapter does not trade (inverse swaps)
+        return [
+            algo.algo_order(row, symbols, f"$.data[{i}]")
+            for i, row in enumerate(rows)
+            if symbols.knows_id(row.instId)
+        ]

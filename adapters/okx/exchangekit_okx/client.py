@@ -359,13 +359,21 @@ class OkxClient(ClientLifecycle):
             params["instId"] = symbols.exchange(symbol)
         out: list[Order] = []
         while True:
-            rows = await self._rest.call(
-                self._api.pending_orders, params, lambda e: m.orders(e, symbols)
+            # Paging counts the rows OKX sent, mapped or not (rows of instruments this
+            # adapter does not trade, such as inverse swaps, are left out of the list).
+            count, last_id, rows = await self._rest.call(
+                self._api.pending_orders,
+                params,
+                lambda e: (
+                    len(e.data),
+                    e.data[-1].ordId if e.data else "",
+                    m.orders(e, symbols, skip_unknown=True),
+                ),
             )
             out += rows
-            if len(rows) < _PAGE:
+            if count < _PAGE:
                 break
-            params = {**params, "after": rows[-1].order_id}  # newest first: page older
+            params = {**params, "after": last_id}  # newest first: page older
         out += await self._algos.pending(symbol)
         out.sort(key=lambda o: (o.created_ms or 0, o.order_id))
         return out

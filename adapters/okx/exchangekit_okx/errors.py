@@ -72,6 +72,7 @@ ERRORS: Mapping[int, ErrorRule] = {
     50001: R(
         ExchangeUnavailable, "service temporarily unavailable (HTTP 503) [INF: writes unknown]"
     ),
+    50000: R(InvalidOrder, "body cannot be empty"),
     50002: R(InvalidOrder, "JSON syntax error"),
     50004: R(
         OrderOutcomeUnknown,
@@ -80,13 +81,16 @@ ERRORS: Mapping[int, ErrorRule] = {
     50005: R(ExchangeUnavailable, "API is offline or unavailable"),
     50006: R(InvalidOrder, "invalid Content-Type: use application/json"),
     50007: R(PermissionDenied, "account blocked"),
+    50009: R(PermissionDenied, "account is suspended due to ongoing liquidation"),
     50011: R(RateLimited, "rate limit reached (HTTP 200 or 429)"),
     50013: R(ExchangeUnavailable, "systems are busy, try again later [INF: writes unknown]"),
     50014: R(InvalidOrder, "parameter {0} cannot be empty"),
     50015: R(InvalidOrder, "either parameter {0} or {1} is required"),
     50016: R(InvalidOrder, "parameter {0} does not match parameter {1}"),
     50024: R(InvalidOrder, "parameter {0} and {1} cannot exist at the same time"),
+    50025: R(InvalidOrder, "parameter {0} count exceeds the limit {1}"),
     50026: R(ExchangeUnavailable, "system error, try again later [INF: writes unknown]"),
+    50027: R(PermissionDenied, "account restricted from trading"),
     50035: R(PermissionDenied, "this endpoint requires an API key bound to an IP"),
     50061: R(RateLimited, "sub-account order rate limit (1000 new + amend per 2 s) reached"),
     # 501xx: API authentication
@@ -108,13 +112,25 @@ ERRORS: Mapping[int, ErrorRule] = {
     51001: R(InvalidOrder, "instrument ID does not exist"),
     51006: R(InvalidOrder, "order price is not within the price limit"),
     51008: R(InsufficientFunds, "order failed: insufficient balance / margin (51008_xxxx)"),
+    51009: R(PermissionDenied, "order placement function is blocked by the platform"),
     51010: R(NotSupported, "operation not supported under the current account mode"),
     51016: R(DuplicateClientOrderId, "client order ID already exists (among live orders)"),
     51020: R(InvalidOrder, "order amount should be greater than the minimum available amount"),
+    51024: R(PermissionDenied, "trading account is blocked"),
+    51113: R(RateLimited, "market-price liquidation requests too frequent"),
+    51119: R(InsufficientFunds, "order failed: insufficient balance"),
     51121: R(InvalidOrder, "order quantity must be a multiple of the lot size"),
+    51127: R(InsufficientFunds, "available balance is 0"),
+    51131: R(InsufficientFunds, "insufficient balance"),
     51400: R(OrderNotFound, "cancellation failed: the order is filled, canceled or does not exist"),
     51401: R(OrderNotFound, "cancellation failed: the order is already canceled [ccxt table]"),
     51402: R(OrderNotFound, "cancellation failed: the order is already completed [ccxt table]"),
+    # 51410: the order exists and is already being cancelled: neither gone nor refused
+    # for a reason the caller can fix; the order's own state (query) settles it.
+    51410: R(OrderRejected, "cancellation failed: the order is already being cancelled"),
+    51502: R(InsufficientFunds, "amend failed: insufficient balance or margin"),
+    51503: R(OrderNotFound, "amend failed: the order is filled, canceled or does not exist"),
+    51509: R(OrderNotFound, "amend failed: the order has been canceled [ccxt table]"),
     51603: R(OrderNotFound, "order does not exist"),
 }
 

@@ -19,6 +19,9 @@ Mapping choices (each also stated where it is made):
   ``post_only`` = gtc + post-only; ``optimal_limit_ioc`` is a market order.
 - ``mmp_canceled`` (market-maker protection) -> ``cancelled``.
 - ``""`` in a price field (``px`` of a market order, ``avgPx`` before a fill) is ``None``.
+- Spot orders sized in quote currency (``tgtCcy=quote_ccy``, OKX's default for market
+  buys placed elsewhere) report the base quantity that filled, or an estimate while
+  working (:func:`_quote_sized`).
 - Fees: OKX writes a charge as a negative ``fee``; the unified ``fee`` is the cost, so its
   sign is flipped (a rebate is a negative fee).
 """
@@ -200,7 +203,11 @@ def _spot_instrument(row: s.Instrument, path: str) -> Instrument:
         step_size=row.lotSz,
         min_quantity=row.minSz,
         max_quantity=_opt_price(row.maxLmtSz, f"{path}.maxLmtSz", row),
-        market_max_quantity=_opt_price(row.maxMktSz, f"{path}.maxMktSz", row),
+        # A spot maxMktSz is an amount of quote currency (OKD #public-data-rest-api-get-
+        # instruments: "SPOT/MARGIN: quantity in USDT"; ccxt reads it as a cost too), not a
+        # base quantity: it would refuse a 2M SHIB market order as "above 1000000". The
+        # unified model has no market-order notional cap, so it is left out.
+        market_max_quantity=None,
         active=row.state == "live",
     )
 
@@ -365,10 +372,44 @@ _ORD_TYPE: dict[str, tuple[OrderType, TimeInForce | None, bool]] = {
 _POS_SIDE = {"long": PositionSide.LONG, "short": PositionSide.SHORT, "net": PositionSide.BOTH}
 
 
+def _quote_sized(
+    row: s.Order, inst: Instrument, price: Decimal | None, average: Decimal | None
+) -> Decimal:
+    """Base quantity of a spot order whose ``sz`` is quote currency (``tgtCcy=quote_ccy``).
+
+    OKX documents ``tgtCcy`` for spot market orders, defaulting to ``quote_ccy`` for market
+    buys (OKD #order-book-trading-trade-post-place-order): ``sz`` is then an amount of quote
+    currency, while ``accFillSz`` stays in base. Orders this adapter places always send
+    ``base_ccy``; orders placed elsewhere (web, app) show up in queries and the orders
+    channel with a quote ``sz``. A terminal order's quantity is what filled; a working
+    one's is estimated as ``sz / (px or avgPx)`` rounded down to the lot, never below what
+    has filled (with no price known yet, what has filled).
+    """
+    filled = row.accFillSz
+    if _STATUS[row.state].is_terminal:
+        return filled
+    reference = price or average
+    if not reference:
+        return filled
+    estimate = row.sz / reference
+    step = inst.step_size
+    if step > 0:
+        estimate = (estimate // step) * step
+    return max(estimate, filled)
+
+
 def _order(row: s.Order, symbols: SymbolMap, p: str, raw: Any) -> Order:
     inst = symbols.by_id(row.instId, path=f"{p}.instId", raw=raw)
     otype, tif, post_only = _ORD_TYPE[row.ordType]
     spot = inst.kind is MarketKind.SPOT
+    price = _opt_price(row.px, f"{p}.px", raw) if otype.has_limit_price else None
+    average = _opt_price(row.avgPx, f"{p}.avgPx", raw)
+    if not spot:
+        quantity = inst.to_base(row.sz)
+    elif row.tgtCcy == "quote_ccy":
+        quantity = _quote_sized(row, inst, price, average)
+    else:
+        quantity = row.sz
     order = Order(
         symbol=inst.symbol,
         order_id=row.ordId,
@@ -377,10 +418,10 @@ def _order(row: s.Order, symbols: SymbolMap, p: str, raw: Any) -> Order:
         type=otype,
         # remaining_quantity is left to Order: quantity - filled, 0 once terminal.
         status=_STATUS[row.state],
-        quantity=row.sz if spot else inst.to_base(row.sz),
+        quantity=quantity,
         filled_quantity=row.accFillSz if spot else inst.to_base(row.accFillSz),
-        price=_opt_price(row.px, f"{p}.px", raw) if otype.has_limit_price else None,
-        average_fill_price=_opt_price(row.avgPx, f"{p}.avgPx", raw),
+        price=price,
+        average_fill_price=average,
         time_in_force=tif,
         # OKX writes posSide "net" on spot rows too; spot has no position sides.
         position_side=None if spot else _POS_SIDE.get(row.posSide),
@@ -396,11 +437,19 @@ def _order(row: s.Order, symbols: SymbolMap, p: str, raw: Any) -> Order:
     return order
 
 
-def orders(envelope: s.Envelope[s.Order], symbols: SymbolMap) -> list[Order]:
-    """``trade/order`` (one row) or ``orders-pending`` -> orders, sizes in base units."""
+def orders(
+    envelope: s.Envelope[s.Order], symbols: SymbolMap, *, skip_unknown: bool = False
+) -> list[Order]:
+    """``trade/order`` (one row) or ``orders-pending`` -> orders, sizes in base units.
+
+    A row whose ``instId`` is not in ``symbols`` is a :class:`MappingError`, unless
+    ``skip_unknown``: listings by ``instType`` also return instruments this adapter does not
+    trade (a SWAP listing holds inverse swaps too), and those rows are then left out.
+    """
     return [
         _order(row, symbols, f"$.data[{index}]", envelope)
         for index, row in enumerate(envelope.data)
+        if not skip_unknown or symbols.knows_id(row.instId)
     ]
 
 

@@ -240,7 +240,9 @@ class PrivateStream(AccountFeed):
         channel, data = payload
         try:
             if channel == "orders":
-                rows = _decode_orders(data)
+                # The channel is per instType: a SWAP subscription also carries inverse
+                # swaps, which this adapter does not map; their rows are left out.
+                rows = [r for r in _decode_orders(data) if symbols.knows_id(r.instId)]
                 orders = tuple(w.order_from_push(row, symbols) for row in rows)
                 fills = tuple(f for f in (w.fill_from_push(r, symbols) for r in rows) if f)
                 return UserUpdate(orders=orders, fills=fills)

@@ -277,7 +277,7 @@ class BalanceDetail(_Wire):
 class Balance(_Wire):
     """``GET /api/v5/account/balance`` row (one per account)."""
 
-    details: list[BalanceDetail]
+    details: list[BalanceDetail] = []  # absent from summary-only account pushes
     totalEq: str = ""
     uTime: str = ""
 
@@ -314,7 +314,15 @@ class SetLeverage(_Wire):
 
 # -- algo orders (stop and take-profit) ---------------------------------------------------
 
-AlgoState = Literal["live", "pause", "partially_effective", "effective", "canceled", "order_failed"]
+AlgoState = Literal[
+    "live",
+    "pause",
+    "partially_effective",
+    "effective",
+    "canceled",
+    "order_failed",
+    "partially_failed",
+]
 
 
 class AlgoAck(_Wire):
@@ -331,12 +339,14 @@ class AlgoAck(_Wire):
 class AlgoOrder(_Wire):
     """``GET trade/order-algo`` and ``orders-algo-pending`` row of a ``conditional`` order:
     ``slTriggerPx``/``slOrdPx`` (stop) or ``tpTriggerPx``/``tpOrdPx`` (take-profit); an
-    order price of ``"-1"`` means market. ``ordId`` names the order placed once triggered."""
+    order price of ``"-1"`` means market. ``ordId`` names the order placed once triggered.
+    ``sz`` is ``""`` when ``closeFraction`` is "1" (close the whole position at trigger:
+    how a stop set on a position in OKX's app arrives)."""
 
     instType: str
     instId: str
     algoId: str
-    sz: Decimal
+    sz: str
     ordType: str
     side: Side
     state: AlgoState
@@ -350,6 +360,7 @@ class AlgoOrder(_Wire):
     slOrdPx: str = ""
     tpTriggerPx: str = ""
     tpOrdPx: str = ""
+    closeFraction: str = ""
     actualSz: str = ""
     actualPx: str = ""
     triggerTime: str = ""

@@ -124,10 +124,13 @@ def order_from_push(row: OrderPush, symbols: m.SymbolMap) -> Order:
 def fill_from_push(row: OrderPush, symbols: m.SymbolMap) -> Fill | None:
     """The execution an ``orders`` row reports, if it reports one (``tradeId`` set and
     ``fillSz`` non-zero). ``fillFee`` is negative when charged: flipped to a cost."""
-    if not row.tradeId or row.fillSz in ("", "0"):
+    # OKD's own example writes "0" (not "") in tradeId / fillSz / fillPx of an unfilled row.
+    if row.tradeId in ("", "0") or row.fillSz == "":
+        return None
+    size = _dec(row.fillSz, "$.data[0].fillSz", row)
+    if not size:
         return None
     inst = symbols.by_id(row.instId, path="$.data[0].instId", raw=row)
-    size = _dec(row.fillSz, "$.data[0].fillSz", row)
     fee = _dec(row.fillFee or "0", "$.data[0].fillFee", row)
     return Fill(
         symbol=inst.symbol,

@@ -354,3 +354,63 @@ async def test_candles_page_backwards_and_move_to_history_when_recent_runs_dry()
     assert opens == [newest - i * 60_000 for i in range(11, -1, -1)]  # oldest first
     assert len(fake.sent("GET", "/api/v5/market/history-candles")) == 1
     assert fake.sent("GET", "/api/v5/market/candles")[0].url.params["bar"] == "1m"
+
+
+async def test_open_orders_skip_instruments_the_adapter_does_not_trade_and_page_on() -> None:
+    fake = FakeOkx()
+    row = obj("orders_pending_swap")["data"][0]
+    # Newest first; the last row of the full first page is an inverse swap's.
+    first = [
+        {**row, "ordId": str(1000 - i), "instId": "BTC-USD-SWAP" if i % 2 else "BTC-USDT-SWAP"}
+        for i in range(100)
+    ]
+    second = [{**row, "ordId": "7", "instId": "BTC-USDT-SWAP"}]
+
+    def pending(request: httpx.Request) -> httpx.Response:
+        page = second if request.url.params.get("after") == "901" else first
+        return _json({"code": "0", "msg": "", "data": page})
+
+    fake.on("GET", "/api/v5/trade/orders-pending", pending)
+    algo_row = {
+        "instType": "SWAP", "algoId": "55", "sz": "", "closeFraction": "1", "ordType": "conditional",
+        "side": "sell", "posSide": "net", "state": "live", "slTriggerPx": "40000", "slOrdPx": "-1",
+        "tpTriggerPx": "", "tpOrdPx": "", "reduceOnly": "true", "cTime": "1708587373300",
+    }  # fmt: skip
+    fake.answer(
+        "GET",
+        "/api/v5/trade/orders-algo-pending",
+        {
+            "code": "0",
+            "msg": "",
+            "data": [
+                {**algo_row, "instId": "BTC-USDT-SWAP"},
+                {**algo_row, "algoId": "56", "instId": "BTC-USD-SWAP"},
+            ],
+        },
+    )
+    async with client(fake, swap=True) as ex:
+        orders = await ex.get_open_orders()
+    assert [
+        r.url.params.get("after") for r in fake.sent("GET", "/api/v5/trade/orders-pending")
+    ] == [
+        None,
+        "901",
+    ]
+    ids = {o.order_id for o in orders}
+    assert ids == {str(1000 - i) for i in range(0, 100, 2)} | {"7", "55"}
+    assert all(o.symbol == "BTC/USDT:USDT" for o in orders)
+    stop = next(o for o in orders if o.order_id == "55")
+    assert (stop.type, stop.quantity, stop.reduce_only) == (OrderType.STOP_MARKET, Decimal(0), True)
+
+
+async def test_an_orders_push_mixing_inverse_and_linear_rows_keeps_the_linear_one() -> None:
+    fake = FakeOkx()
+    row = obj("orders_pending_swap")["data"][0]
+    rows = [{**row, "instId": "BTC-USD-SWAP", "ordId": "1"}, {**row, "ordId": "2"}]
+    async with client(fake, swap=True) as ex:
+        stream = ex._private  # the push mapper, fed as the socket would feed it
+        stream._symbols = await ex._symbol_map()
+        update = stream._map(("orders", json.dumps(rows).encode()))
+    assert update is not None
+    assert [o.order_id for o in update.orders] == ["2"]
+    assert update.orders[0].symbol == "BTC/USDT:USDT"

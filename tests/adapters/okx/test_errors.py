@@ -50,6 +50,24 @@ def test_every_row_carries_its_documented_meaning() -> None:
         ("51401", OrderNotFound),
         ("51603", OrderNotFound),
         ("51999", OrderRejected),
+        # insufficient funds under other codes than 51008
+        ("51119", InsufficientFunds),
+        ("51127", InsufficientFunds),
+        ("51131", InsufficientFunds),
+        ("51502", InsufficientFunds),
+        # amend of an order that is gone
+        ("51503", OrderNotFound),
+        ("51509", OrderNotFound),
+        # already being cancelled: not "not found", the order still exists
+        ("51410", OrderRejected),
+        # blocked accounts: refused, and retrying will not help
+        ("50009", PermissionDenied),
+        ("50027", PermissionDenied),
+        ("51009", PermissionDenied),
+        ("51024", PermissionDenied),
+        ("51113", RateLimited),
+        ("50000", InvalidOrder),
+        ("50025", InvalidOrder),
     ],
 )
 def test_codes_map_to_their_error_classes(code: str, cls: type[Exception]) -> None:
@@ -132,3 +150,15 @@ def test_unknown_codes_are_refusals_unless_the_status_is_5xx() -> None:
 def test_other_4xx_without_a_code_is_a_refusal() -> None:
     assert isinstance(classify(400, b"not json"), OrderRejected)
     assert isinstance(classify(403, b""), PermissionDenied)
+
+
+def test_a_single_failed_order_with_an_insufficient_balance_subcode_is_insufficient_funds() -> None:
+    data = [{"ordId": "", "clOrdId": "c1", "sCode": "51131", "sMsg": "Insufficient balance"}]
+    err = classify(200, body("1", "All operations failed", data), client_order_id="c1")
+    assert isinstance(err, InsufficientFunds)
+    assert (err.code, err.client_order_id) == ("51131", "c1")
+
+
+def test_amend_or_cancel_of_a_gone_order_read_from_the_item_is_not_found() -> None:
+    data = [{"ordId": "1", "clOrdId": "", "sCode": "51503", "sMsg": "order does not exist"}]
+    assert isinstance(classify(200, body("1", "", data)), OrderNotFound)
