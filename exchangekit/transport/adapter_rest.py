@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from exchangekit.errors import MappingError, OrderOutcomeUnknown
+from exchangekit.errors import ExchangeError, MappingError, OrderOutcomeUnknown
 from exchangekit.mapping import decoder
 from exchangekit.transport.endpoint import Endpoint
 from exchangekit.transport.rest import RestTransport
@@ -72,15 +72,26 @@ class AdapterRest:
             return read(None)
         try:
             return read(self._decoder(endpoint)(content))
-        except MappingError as exc:
+        except ExchangeError as exc:
+            if endpoint.is_retry_safe or not isinstance(exc, MappingError):
+                raise  # a read, or a verdict the answer carries (a rejection): as it is
+            raise self._unreadable(endpoint, exc, client_order_id) from exc
+        except Exception as exc:
             if endpoint.is_retry_safe:
                 raise
-            raise OrderOutcomeUnknown(
-                f"{endpoint.method} {endpoint.path} answered but the answer could not be read "
-                f"({exc}); reconcile by client order id",
-                exchange=self.name,
-                client_order_id=client_order_id,
-            ) from exc
+            # A mapper bug on a write must not turn "it most likely acted" into a crash the
+            # caller could read as "it failed": the money path reconciles instead.
+            raise self._unreadable(endpoint, exc, client_order_id) from exc
+
+    def _unreadable(
+        self, endpoint: Endpoint, exc: Exception, client_order_id: str | None
+    ) -> OrderOutcomeUnknown:
+        return OrderOutcomeUnknown(
+            f"{endpoint.method} {endpoint.path} answered but the answer could not be read "
+            f"({exc}); reconcile by client order id",
+            exchange=self.name,
+            client_order_id=client_order_id,
+        )
 
     def observe(self, key: str, schema: Any, raw: bytes) -> None:
         """Show a decoded payload to the configured observer (drift reports); an observer's
