@@ -20,7 +20,8 @@ from exchangekit.models.enums import MarketKind
 
 __all__ = ["Symbol", "format_symbol", "parse_symbol"]
 
-_ASSET = r"[A-Za-z0-9][A-Za-z0-9._]*"
+# Letters and digits of any script (Binance lists assets such as 币安人生), then also . and _.
+_ASSET = r"[^\W_][\w.]*"
 _SYMBOL_RE = re.compile(
     rf"^(?P<base>{_ASSET})/(?P<quote>{_ASSET})"
     rf"(?::(?P<settle>{_ASSET})"

@@ -15,6 +15,9 @@ from exchangekit import MarketKind, format_symbol, parse_symbol
         ("BTC/USD:BTC", MarketKind.PERPETUAL, "BTC"),
         ("BTC/USDT:USDT-261225", MarketKind.FUTURE, "USDT"),
         ("BTC/USD:BTC-261225-50000-C", MarketKind.OPTION, "BTC"),
+        # Binance lists spot assets named in other scripts (e.g. 币安人生USDT).
+        ("币安人生/USDT", MarketKind.SPOT, None),
+        ("1000PEPE/USDT:USDT", MarketKind.PERPETUAL, "USDT"),
     ],
 )
 def test_unified_symbols_parse_to_their_kind(
@@ -34,7 +37,18 @@ def test_inverse_is_settled_in_base() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["BTCUSDT", "BTC/", "/USDT", "BTC/USDT:", "BTC/USDT:USDT-2612", "BTC/USDT:USDT-261325", ""],
+    [
+        "BTCUSDT",
+        "BTC/",
+        "/USDT",
+        "BTC/USDT:",
+        "BTC/USDT:USDT-2612",
+        "BTC/USDT:USDT-261325",
+        "",
+        "BTC /USDT",
+        "_X/USDT",
+        "BTC-USDT/USDT",
+    ],
 )
 def test_malformed_symbols_are_refused_with_the_input_named(text: str) -> None:
     with pytest.raises(ValueError, match="symbol"):
