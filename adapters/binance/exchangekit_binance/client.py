@@ -5,7 +5,7 @@ Every REST method has one shape: build params with a mapper, send them with the 
 RestTransport`, map the answer. Spot and futures differ in data (``endpoints.SPOT`` vs
 ``USDM``) and in the mapper a method picks, never in a second copy of the code. Streams
 live in :mod:`~exchangekit_binance.streams` (market data) and
-:mod:`~exchangekit_binance.user_stream` (private).
+:mod:`~exchangekit_binance.private_stream` (private).
 
 Money safety, in the order a request meets it: capabilities (``NotSupported``) and the
 instrument's filters (``InvalidOrder``) are checked before anything is sent; the transport
@@ -50,9 +50,9 @@ from exchangekit_binance import mappers as m
 from exchangekit_binance import schemas as s
 from exchangekit_binance.config import BinanceConfig
 from exchangekit_binance.fanout import EventBus, StreamContext
+from exchangekit_binance.private_stream import UserStream
 from exchangekit_binance.rest import BinanceRest, same
 from exchangekit_binance.streams import DepthSnapshotText, MarketStreams
-from exchangekit_binance.user_stream import UserStream
 
 __all__ = ["BinanceClient"]
 

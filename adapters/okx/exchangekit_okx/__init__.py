@@ -13,7 +13,7 @@ The layers, each usable alone: :mod:`~exchangekit_okx.signing`,
 :mod:`~exchangekit_okx.endpoints`, :mod:`~exchangekit_okx.schemas`,
 :mod:`~exchangekit_okx.mappers` and :mod:`~exchangekit_okx.errors` are pure;
 :mod:`~exchangekit_okx.client`, :mod:`~exchangekit_okx.streams` and
-:mod:`~exchangekit_okx.private` do the I/O; :mod:`~exchangekit_okx.emulator` serves OKX's
+:mod:`~exchangekit_okx.private_stream` do the I/O; :mod:`~exchangekit_okx.emulator` serves OKX's
 wire dialect over the simulated exchange.
 """
 

@@ -5,7 +5,7 @@ from :data:`~exchangekit_okx.endpoints.ENDPOINTS` through one
 :class:`~exchangekit_okx.rest.OkxRest`, map the answer. Spot and swaps differ in data
 (``instType``, ``tdMode``) and in the contract conversion the mappers do, never in a second
 copy of the code. Streams live in :mod:`~exchangekit_okx.streams` (public) and
-:mod:`~exchangekit_okx.private`.
+:mod:`~exchangekit_okx.private_stream`.
 
 Money safety, in the order a request meets it: capabilities (``NotSupported``), the
 instrument's filters and whole lots of contracts (``InvalidOrder``) are checked before
@@ -53,7 +53,7 @@ from exchangekit_okx import mappers as m
 from exchangekit_okx.algo_orders import AlgoOrders
 from exchangekit_okx.config import OkxConfig
 from exchangekit_okx.fanout import EventBus, StreamContext
-from exchangekit_okx.private import PrivateStream
+from exchangekit_okx.private_stream import PrivateStream
 from exchangekit_okx.rest import OkxRest, as_cancelled, one_order, single_item, with_cost
 from exchangekit_okx.streams import MarketStreams
 

@@ -49,7 +49,7 @@ from exchangekit.ws import (
 from exchangekit.ws.fanout import FeedRegistry, read_feed
 from exchangekit_okx import mappers as m
 from exchangekit_okx import schemas as s
-from exchangekit_okx import ws_schemas as w
+from exchangekit_okx import stream_schemas as w
 from exchangekit_okx.fanout import Feed, Inbox, StreamContext, close_session
 
 __all__ = [

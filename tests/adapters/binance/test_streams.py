@@ -14,9 +14,9 @@ import pytest
 from exchangekit_binance import schemas as s
 from exchangekit_binance.fanout import EventBus, Inbox, StreamContext
 from exchangekit_binance.mappers import SymbolMap
+from exchangekit_binance.private_stream import USER_KEY, UserStream
 from exchangekit_binance.signing import ws_signature
 from exchangekit_binance.streams import BookView, DepthEvent, MarketRouter, as_delta
-from exchangekit_binance.user_stream import USER_KEY, UserStream
 from hypothesis import given, settings
 
 from exchangekit.book import (
@@ -452,7 +452,7 @@ def test_listen_key_expiry_starts_the_stream_over() -> None:
 
 
 def test_user_update_structs_are_frozen_values() -> None:
-    from exchangekit_binance.user_stream import UserUpdate
+    from exchangekit_binance.private_stream import UserUpdate
 
     with pytest.raises(AttributeError):
         UserUpdate().orders = ()  # type: ignore[misc,unused-ignore]

@@ -19,7 +19,7 @@ import pytest
 from exchangekit_okx import algo
 from exchangekit_okx import mappers as m
 from exchangekit_okx import schemas as s
-from exchangekit_okx import ws_schemas as w
+from exchangekit_okx import stream_schemas as w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

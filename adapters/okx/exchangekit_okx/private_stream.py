@@ -39,7 +39,7 @@ from exchangekit.ws import (
 from exchangekit.ws.account import AccountFeed, AccountUpdate
 from exchangekit_okx import mappers as m
 from exchangekit_okx import schemas as s
-from exchangekit_okx import ws_schemas as w
+from exchangekit_okx import stream_schemas as w
 from exchangekit_okx.fanout import StreamContext, close_session
 from exchangekit_okx.signing import ws_login_args
 from exchangekit_okx.streams import WS_CONNECTIONS
