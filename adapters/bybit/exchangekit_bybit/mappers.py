@@ -13,7 +13,12 @@ Mapping choices (each also stated where it is made):
   ``Cancelled``, ``PartiallyFilledCanceled`` and ``Deactivated`` (a conditional cancelled
   before it triggered) -> ``cancelled``; a cancelled order keeps its filled quantity.
 - Bybit's ``orderType`` is only ``Market`` or ``Limit``; a trigger price makes it a stop or
-  a take-profit, told apart by ``stopOrderType`` or else by side and ``triggerDirection``.
+  a take-profit, told apart by ``stopOrderType`` or else by side and ``triggerDirection``
+  (spot leaves that 0: then the trigger against ``lastPriceOnCreated``; unknown -> stop).
+- A spot market order sized in the quote coin (``marketUnit=quoteCoin``, or a market buy
+  without ``marketUnit``) reports ``qty`` in quote units: its quantity is the base filled.
+- ``positionIdx`` 1 / 2 (hedge mode) -> long / short, on orders and on positions, whose
+  ``side`` reads ``""`` once flat.
 - ``PostOnly`` -> ``gtc`` + ``post_only``; ``RPI`` (maker-only) likewise. Market orders
   report no time in force.
 - Empty or zero prices (``""``, ``"0"``, ``"0.00"``: Bybit's "not set") map to ``None``.
@@ -203,23 +208,29 @@ _TAKE_PROFIT_STOP_TYPES = frozenset({"TakeProfit", "PartialTakeProfit"})
 _STOP_STOP_TYPES = frozenset({"StopLoss", "PartialStopLoss", "TrailingStop"})
 
 
-def _is_take_profit(raw: s.Order) -> bool:
+def _is_take_profit(raw: s.Order, trigger: Decimal, path: str) -> bool:
     if raw.stopOrderType in _TAKE_PROFIT_STOP_TYPES:
         return True
     if raw.stopOrderType in _STOP_STOP_TYPES:
         return False
     # triggerDirection 1 = triggers when the price rises, 2 = when it falls (BYD enum.mdx).
+    # Spot conditional orders carry none (0): the direction is then where the trigger sits
+    # against lastPriceOnCreated ("last price when the order was placed").
+    direction = raw.triggerDirection
+    if direction not in (1, 2):
+        last = _price(raw.lastPriceOnCreated, f"{path}.lastPriceOnCreated", raw)
+        if last is None or last == trigger:
+            return False  # no way to tell: a stop is the cautious reading
+        direction = 1 if trigger > last else 2
     # A buy that triggers on a fall (or a sell on a rise) takes profit; the rest are stops.
-    return (raw.side == "Buy" and raw.triggerDirection == 2) or (
-        raw.side == "Sell" and raw.triggerDirection == 1
-    )
+    return (raw.side == "Buy") == (direction == 2)
 
 
-def _order_type(raw: s.Order, trigger: Decimal | None) -> OrderType:
+def _order_type(raw: s.Order, trigger: Decimal | None, path: str) -> OrderType:
     limit = raw.orderType == "Limit"
     if trigger is None:
         return OrderType.LIMIT if limit else OrderType.MARKET
-    if _is_take_profit(raw):
+    if _is_take_profit(raw, trigger, path):
         return OrderType.TAKE_PROFIT_LIMIT if limit else OrderType.TAKE_PROFIT_MARKET
     return OrderType.STOP_LIMIT if limit else OrderType.STOP_MARKET
 
@@ -316,6 +327,54 @@ def ticker(raw: s.Ticker, symbols: SymbolMap, *, timestamp_ms: int, path: str = 
     Rows carry no time of their own: ``timestamp_ms`` is the envelope's ``time``. ``open``
     is ``prevPrice24h`` (the price 24 h ago), ``quote_volume`` is ``turnover24h``.
     """
+    # Hot path written plainly: on anything unusual (unknown symbol, a value that is not a
+    # finite decimal) the checked mapper below runs and raises with the field's path.
+    symbol = symbols.to_unified.get(raw.symbol)
+    if symbol is not None:
+        try:
+            v = raw.bid1Price
+            bid = (Decimal(v) or None) if v else None
+            v = raw.bid1Size
+            bid_size = Decimal(v) if v else None
+            v = raw.ask1Price
+            ask = (Decimal(v) or None) if v else None
+            v = raw.ask1Size
+            ask_size = Decimal(v) if v else None
+            v = raw.lastPrice
+            last = (Decimal(v) or None) if v else None
+            v = raw.prevPrice24h
+            open_ = (Decimal(v) or None) if v else None
+            v = raw.highPrice24h
+            high = (Decimal(v) or None) if v else None
+            v = raw.lowPrice24h
+            low = (Decimal(v) or None) if v else None
+            v = raw.volume24h
+            volume = Decimal(v) if v else None
+            v = raw.turnover24h
+            quote_volume = Decimal(v) if v else None
+        except (ArithmeticError, ValueError, TypeError):
+            return _ticker_checked(raw, symbols, timestamp_ms, path)
+        for x in (bid, bid_size, ask, ask_size, last, open_, high, low, volume, quote_volume):
+            if x is not None and not x.is_finite():
+                return _ticker_checked(raw, symbols, timestamp_ms, path)
+        return Ticker(
+            symbol=symbol,
+            bid=bid,
+            bid_size=bid_size,
+            ask=ask,
+            ask_size=ask_size,
+            last=last,
+            open=open_,
+            high=high,
+            low=low,
+            volume=volume,
+            quote_volume=quote_volume,
+            timestamp_ms=timestamp_ms,
+        )
+    return _ticker_checked(raw, symbols, timestamp_ms, path)
+
+
+def _ticker_checked(raw: s.Ticker, symbols: SymbolMap, timestamp_ms: int, path: str) -> Ticker:
     return Ticker(
         symbol=symbols.unified(raw.symbol, path=f"{path}.symbol", raw=raw),
         bid=_price(raw.bid1Price, f"{path}.bid1Price", raw),
@@ -341,13 +400,21 @@ def candles(result: s.KlineResult, symbol: str, interval: str, *, now_ms: int) -
     span = _INTERVAL_MS.get(interval)
     rows = result.list
     out: list[Candle] = []
-    last = len(rows) - 1
-    for index in range(last, -1, -1):
+    append = out.append
+    for index in range(len(rows) - 1, -1, -1):
         r = rows[index]
-        open_ms = _ms(r.startTime, f"$.result.list[{index}][0]", result)
-        close_ms = open_ms + span if span is not None else None
-        closed = close_ms <= now_ms if close_ms is not None else index != 0
-        out.append(
+        start = r.startTime
+        if start.isdigit() and start.isascii():
+            open_ms = int(start)
+        else:
+            open_ms = _ms(start, f"$.result.list[{index}][0]", result)
+        if span is not None:
+            close_ms: int | None = open_ms + span
+            closed = open_ms + span <= now_ms
+        else:
+            close_ms = None
+            closed = index != 0
+        append(
             Candle(
                 symbol=symbol,
                 interval=interval,
@@ -416,7 +483,7 @@ def order(raw: s.Order, symbols: SymbolMap, *, path: str = "$") -> Order:
         # ``qty`` is a quote amount; the base quantity is what filled plus what is left.
         quantity = filled if status.is_terminal else filled + (leaves or ZERO)
     trigger = _price(raw.triggerPrice, f"{path}.triggerPrice", raw)
-    otype = _order_type(raw, trigger)
+    otype = _order_type(raw, trigger, path)
     tif: TimeInForce | None
     tif, post_only = _TIF[raw.timeInForce]
     if not otype.has_limit_price:

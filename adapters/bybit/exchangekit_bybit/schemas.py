@@ -258,6 +258,7 @@ class Order(_Wire):
     cumExecFee: str = ""
     triggerPrice: str = ""
     triggerDirection: int = 0
+    lastPriceOnCreated: str = ""
     stopOrderType: str = ""
     reduceOnly: bool = False
     closeOnTrigger: bool = False

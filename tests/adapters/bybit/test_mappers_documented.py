@@ -98,6 +98,79 @@ def test_linear_market_buy_qty_is_never_read_as_quote() -> None:
     assert m.order(market, LINEAR).quantity == row.qty
 
 
+# -- spot conditional orders: no triggerDirection -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("side", "trigger", "stop_type", "expected"),
+    [
+        ("Sell", "36000", "tpslOrder", OrderType.TAKE_PROFIT_LIMIT),  # sell on a rise
+        ("Sell", "30000", "tpslOrder", OrderType.STOP_LIMIT),  # sell on a fall
+        ("Buy", "36000", "Stop", OrderType.STOP_LIMIT),  # buy on a rise
+        ("Buy", "30000", "OcoOrder", OrderType.TAKE_PROFIT_LIMIT),  # buy on a fall
+        ("Buy", "33274.95", "tpslOrder", OrderType.STOP_LIMIT),  # at the last price: a stop
+    ],
+)
+def test_spot_trigger_direction_comes_from_the_last_price_at_creation(
+    side: str, trigger: str, stop_type: str, expected: OrderType
+) -> None:
+    # Spot conditional orders report triggerDirection 0 (BYD order/open-order.mdx: the
+    # field is for derivatives); lastPriceOnCreated says where the market stood.
+    data = obj("ws_order_spot_market")["data"][1]
+    data.update(
+        side=side,
+        orderType="Limit",
+        price="33000",
+        orderStatus="Untriggered",
+        cumExecQty="0",
+        avgPrice="",
+        leavesQty="0.000294",
+        timeInForce="GTC",
+        triggerPrice=trigger,
+        stopOrderType=stop_type,
+        lastPriceOnCreated="33274.95",
+    )
+    [row] = _decode(ws.OrderRows, [data])
+    order = m.order(row, SPOT)
+    assert order.type is expected
+    assert (order.stop_price, order.price) == (D(trigger), D("33000"))
+    assert order.status is OrderStatus.OPEN
+
+
+def test_junk_last_price_at_creation_names_its_field() -> None:
+    data = obj("ws_order_spot_market")["data"][1]
+    data.update(triggerPrice="36000", lastPriceOnCreated="n/a", stopOrderType="tpslOrder")
+    [row] = _decode(ws.OrderRows, [data])
+    with pytest.raises(MappingError) as info:
+        m.order(row, SPOT, path="$.data[0]")
+    assert info.value.path == "$.data[0].lastPriceOnCreated"
+
+
+def test_full_position_take_profit_with_qty_zero_maps_as_a_reduce_only_take_profit() -> None:
+    # A position's "Full" TP/SL order covers the whole position and reads qty "0".
+    data = obj("linear_open_orders")
+    data["result"]["list"][0].update(
+        side="Sell",
+        orderType="Market",
+        orderStatus="Untriggered",
+        price="0",
+        qty="0",
+        leavesQty="0",
+        cumExecQty="0",
+        avgPrice="",
+        triggerPrice="2500.00",
+        triggerDirection=1,
+        stopOrderType="TakeProfit",
+        reduceOnly=True,
+        closeOnTrigger=True,
+        positionIdx=0,
+    )
+    order = m.orders(_decode(s.Envelope[s.OrderList], data).result, LINEAR)[0]
+    assert (order.type, order.status) == (OrderType.TAKE_PROFIT_MARKET, OrderStatus.OPEN)
+    assert (order.quantity, order.remaining_quantity, order.stop_price) == (D(0), D(0), D(2500))
+    assert order.reduce_only and order.price is None and order.time_in_force is None
+
+
 # -- hedge mode ----------------------------------------------------------------------------
 
 
