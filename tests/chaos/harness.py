@@ -283,6 +283,11 @@ async def run_seed(seed: int, workdir: Path, *, bot_seconds: float = 6.0) -> See
             break
         result.faults = plan.count()
         server.faults = FaultPlan.none()
+        # Quiesce before judging: the market keeps matching while the final reconciliation
+        # reads orders and then fills, so a resting order that fills in between would be a
+        # difference of the moment, not of the journal. The exchange cancels what is still
+        # working; reconciliation must then bring those cancellations into the journal.
+        dialect.sim.cancel_all(dialect.name)
         config = load_config(config_path)
         await _final_reconciliation(config, spec.adapter, dict(spec.client_config(server)))
         _judge(dialect, config, state, result)

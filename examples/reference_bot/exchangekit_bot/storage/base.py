@@ -2,8 +2,9 @@
 
 SQLite (:mod:`exchangekit_bot.storage.sqlite`) is the default; PostgreSQL
 (:mod:`exchangekit_bot.storage.postgres`), for state on a database server, implements the
-same methods with the same semantics. Every method that changes state is atomic on its
-own; :meth:`Storage.transaction` groups several into one durable step.
+same methods with the same semantics; both take their queries from
+:class:`~exchangekit_bot.storage.sql.SqlStorage`. Every method that changes state is atomic
+on its own; :meth:`Storage.transaction` groups several into one durable step.
 """
 
 from __future__ import annotations

@@ -18,23 +18,16 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-import msgspec
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
-from exchangekit import Fill, OrderStatus
 from exchangekit_bot.storage.base import StorageError
 from exchangekit_bot.storage.dsn import redact_dsn, scrub
-from exchangekit_bot.storage.records import (
-    Incident,
-    OrderEvent,
-    OrderRecord,
-    PauseState,
-    RiskRejection,
-)
+from exchangekit_bot.storage.sql import SqlStorage
 
 __all__ = ["SCHEMA", "PostgresStorage"]
 
@@ -149,28 +142,13 @@ CREATE TRIGGER order_events_no_truncate BEFORE TRUNCATE ON order_events
     FOR EACH STATEMENT EXECUTE FUNCTION exchangekit_append_only('order events');
 """
 
-_ORDER_COLUMNS = OrderRecord.__struct_fields__
-_FILL_COLUMNS = Fill.__struct_fields__
-_EVENT_COLUMNS = OrderEvent.__struct_fields__
-_PAUSE = "paused"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def _columns(names: Sequence[str]) -> sql.Composed:
-    return sql.SQL(", ").join(sql.Identifier(n) for n in names)
-
-
-def _placeholders(names: Sequence[str]) -> sql.Composed:
-    return sql.SQL(", ").join(sql.Placeholder(n) for n in names)
-
-
-def _row(struct: msgspec.Struct) -> dict[str, Any]:
-    # Enums become their values; Decimals stay Decimals (sent as NUMERIC, exactly).
-    return msgspec.to_builtins(struct, builtin_types=(Decimal,))  # type: ignore[no-any-return]
-
-
-_SELECT_ORDERS = sql.SQL("SELECT {} FROM orders").format(_columns(_ORDER_COLUMNS))
-_SELECT_FILLS = sql.SQL("SELECT {} FROM fills").format(_columns(_FILL_COLUMNS))
+@lru_cache(maxsize=256)
+def _pyformat(query: str) -> str:
+    """``query`` with psycopg's ``%s`` placeholders for the shared queries' ``?``."""
+    return query.replace("%", "%%").replace("?", "%s")
 
 
 def _lock_key(schema: str) -> int:
@@ -179,7 +157,7 @@ def _lock_key(schema: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PostgresStorage:
+class PostgresStorage(SqlStorage):
     """:class:`~exchangekit_bot.storage.base.Storage` on a PostgreSQL database.
 
     ``dsn`` is a libpq connection string or ``postgresql://`` URL (a password is better
@@ -188,12 +166,15 @@ class PostgresStorage:
     The DSN's password never appears in this object's repr or in the errors it raises.
     """
 
+    _SEQ = "seq"
+    _BYTE_ORDER = ' COLLATE "C"'  # whatever the database's locale
+    _NATIVE_TYPES = (Decimal,)
+
     def __init__(self, dsn: str, *, schema: str | None = None, connect_timeout: int = 10) -> None:
         if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
             raise StorageError(f"schema must be a lower-case SQL identifier, got {schema!r}")
         self.location = redact_dsn(dsn)
         """The DSN without its password: safe to print."""
-        self._depth = 0
         # A timeout in the DSN wins; without one libpq would wait forever on a dead host.
         timeout: dict[str, Any] = (
             {} if "connect_timeout" in dsn else {"connect_timeout": connect_timeout}
@@ -222,7 +203,7 @@ class PostgresStorage:
         # a new database at once do not race on CREATE TABLE; an up-to-date schema is left
         # alone (no DDL, no table locks) on every later open.
         with self.transaction():
-            exists = self._scalar("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,))
+            exists = self._scalar("SELECT 1 FROM pg_namespace WHERE nspname = ?", (name,))
             if exists is None:  # (CREATE SCHEMA IF NOT EXISTS needs CREATE on the database)
                 self._db.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
             version = None
@@ -230,8 +211,8 @@ class PostgresStorage:
                 version = self._scalar("SELECT value FROM meta WHERE key = 'schema_version'")
             if version is None or int(version) < SCHEMA_VERSION:
                 self._db.execute(SCHEMA)
-                self._db.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', %s) "
+                self._execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (str(SCHEMA_VERSION),),
                 )
@@ -240,251 +221,18 @@ class PostgresStorage:
     def __repr__(self) -> str:
         return f"PostgresStorage({self.location!r}, schema={self.schema!r})"
 
-    def _scalar(self, query: str, args: Sequence[Any] = ()) -> Any:
-        row = self._db.execute(query, args).fetchone()
-        return None if row is None else next(iter(row.values()))
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic, durable step; an inner ``transaction()`` joins the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
-                yield
-        finally:
-            self._depth = 0
-
     def close(self) -> None:
+        """Close the connection."""
         self._db.close()
 
-    # -- the intent journal --------------------------------------------------------------
+    @contextmanager
+    def _step(self) -> Iterator[None]:
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
+            yield
 
-    def insert_orders(self, records: Sequence[OrderRecord]) -> None:
-        # ON CONFLICT keeps the transaction usable after a duplicate (a failed statement
-        # would abort it), so a caller that catches the KeyError can go on, as on SQLite.
-        query = sql.SQL(
-            "INSERT INTO orders ({}) VALUES ({}) ON CONFLICT (client_order_id) DO NOTHING"
-        ).format(_columns(_ORDER_COLUMNS), _placeholders(_ORDER_COLUMNS))
-        with self.transaction():
-            for record in records:
-                if self._db.execute(query, _row(record)).rowcount != 1:
-                    raise KeyError(f"order {record.client_order_id} is already journaled")
+    def _execute(self, query: str, args: Sequence[Any] = ()) -> psycopg.Cursor[DictRow]:
+        return self._db.execute(_pyformat(query), args)
 
-    def get_order(self, client_order_id: str) -> OrderRecord | None:
-        row = self._db.execute(
-            _SELECT_ORDERS + sql.SQL(" WHERE client_order_id = %s"), (client_order_id,)
-        ).fetchone()
-        return None if row is None else msgspec.convert(row, OrderRecord, strict=False)
-
-    def order_by_exchange_id(self, symbol: str, exchange_order_id: str) -> OrderRecord | None:
-        row = self._db.execute(
-            _SELECT_ORDERS + sql.SQL(" WHERE symbol = %s AND exchange_order_id = %s"),
-            (symbol, exchange_order_id),
-        ).fetchone()
-        return None if row is None else msgspec.convert(row, OrderRecord, strict=False)
-
-    def update_order(self, record: OrderRecord) -> None:
-        sets = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c))
-            for c in _ORDER_COLUMNS
-            if c != "client_order_id"
-        )
-        query = sql.SQL("UPDATE orders SET {} WHERE client_order_id = %(client_order_id)s")
-        with self.transaction():
-            if self._db.execute(query.format(sets), _row(record)).rowcount != 1:
-                raise KeyError(f"order {record.client_order_id} is not journaled")
-
-    def orders(
-        self,
-        *,
-        statuses: Sequence[OrderStatus] | None = None,
-        symbol: str | None = None,
-        strategy: str | None = None,
-    ) -> list[OrderRecord]:
-        where: list[sql.Composable] = []
-        args: list[Any] = []
-        if statuses is not None:
-            if not statuses:
-                return []
-            where.append(sql.SQL("status = ANY(%s)"))
-            args.append([s.value for s in statuses])
-        if symbol is not None:
-            where.append(sql.SQL("symbol = %s"))
-            args.append(symbol)
-        if strategy is not None:
-            where.append(sql.SQL("strategy = %s"))
-            args.append(strategy)
-        query = _SELECT_ORDERS
-        if where:
-            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-        rows = self._db.execute(query + sql.SQL(" ORDER BY created_ms, seq"), args).fetchall()
-        return [msgspec.convert(r, OrderRecord, strict=False) for r in rows]
-
-    def count_sent_since(self, since_ms: int) -> int:
-        return int(
-            self._scalar("SELECT COUNT(*) FROM orders WHERE send_started_ms >= %s", (since_ms,))
-        )
-
-    def add_order_event(self, event: OrderEvent) -> None:
-        query = sql.SQL("INSERT INTO order_events ({}) VALUES ({})").format(
-            _columns(_EVENT_COLUMNS), _placeholders(_EVENT_COLUMNS)
-        )
-        with self.transaction():
-            self._db.execute(query, _row(event))
-
-    def order_events(self, client_order_id: str) -> list[OrderEvent]:
-        query = sql.SQL(
-            "SELECT {} FROM order_events WHERE client_order_id = %s ORDER BY id"
-        ).format(_columns(_EVENT_COLUMNS))
-        rows = self._db.execute(query, (client_order_id,)).fetchall()
-        return [msgspec.convert(r, OrderEvent, strict=False) for r in rows]
-
-    # -- fills ---------------------------------------------------------------------------
-
-    def add_fill(self, fill: Fill, *, decision_id: str | None) -> bool:
-        row = _row(fill)
-        row["decision_id"] = decision_id
-        columns = [*_FILL_COLUMNS, "decision_id"]
-        query = sql.SQL(
-            "INSERT INTO fills ({}) VALUES ({}) ON CONFLICT (symbol, trade_id) DO NOTHING"
-        ).format(_columns(columns), _placeholders(columns))
-        with self.transaction():
-            # Look first (under the write lock) so a duplicate does not draw a number from
-            # the fill sequence: fill_mark then counts fills, as SQLite's rowid does.
-            known = self._db.execute(
-                "SELECT 1 FROM fills WHERE symbol = %s AND trade_id = %s",
-                (fill.symbol, fill.trade_id),
-            ).fetchone()
-            if known is not None:
-                return False
-            return self._db.execute(query, row).rowcount == 1
-
-    def fills(
-        self,
-        *,
-        symbol: str | None = None,
-        client_order_id: str | None = None,
-        since_ms: int | None = None,
-        after_mark: int | None = None,
-    ) -> list[Fill]:
-        where: list[sql.Composable] = []
-        args: list[str | int] = []
-        for column, value in (("symbol", symbol), ("client_order_id", client_order_id)):
-            if value is not None:
-                where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-                args.append(value)
-        if since_ms is not None:
-            where.append(sql.SQL("timestamp_ms >= %s"))
-            args.append(since_ms)
-        if after_mark is not None:
-            where.append(sql.SQL("seq > %s"))
-            args.append(after_mark)
-        query = _SELECT_FILLS
-        if where:
-            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
-        rows = self._db.execute(query + sql.SQL(" ORDER BY seq"), args).fetchall()
-        return [msgspec.convert(r, Fill, strict=False) for r in rows]
-
-    def fill_mark(self) -> int:
-        return int(self._scalar("SELECT COALESCE(MAX(seq), 0) FROM fills"))
-
-    # -- risk, incidents, pause ----------------------------------------------------------
-
-    def record_rejection(self, rejection: RiskRejection) -> None:
-        with self.transaction():
-            self._db.execute(
-                "INSERT INTO risk_rejections (decision_id, ts_ms, strategy, symbol, check_name, "
-                "reason) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    rejection.decision_id,
-                    rejection.ts_ms,
-                    rejection.strategy,
-                    rejection.symbol,
-                    rejection.check,
-                    rejection.reason,
-                ),
-            )
-
-    def rejection_counts(self) -> dict[str, int]:
-        rows = self._db.execute(
-            "SELECT check_name, COUNT(*) AS n FROM risk_rejections GROUP BY check_name "
-            "ORDER BY n DESC"
-        ).fetchall()
-        return {str(r["check_name"]): int(r["n"]) for r in rows}
-
-    def open_incident(self, kind: str, detail: str, *, ts_ms: int) -> Incident:
-        with self.transaction():
-            new_id = self._scalar(
-                "INSERT INTO incidents (kind, detail, opened_ms) VALUES (%s, %s, %s) RETURNING id",
-                (kind, detail, ts_ms),
-            )
-        return Incident(id=int(new_id), kind=kind, detail=detail, opened_ms=ts_ms)
-
-    def incidents(self, *, open_only: bool = False) -> list[Incident]:
-        query = "SELECT id, kind, detail, opened_ms, resolved_ms, resolution FROM incidents"
-        if open_only:
-            query += " WHERE resolved_ms IS NULL"
-        rows = self._db.execute(query + " ORDER BY id").fetchall()
-        return [msgspec.convert(r, Incident, strict=False) for r in rows]
-
-    def resolve_incidents(self, resolution: str, *, ts_ms: int) -> int:
-        with self.transaction():
-            cursor = self._db.execute(
-                "UPDATE incidents SET resolved_ms = %s, resolution = %s WHERE resolved_ms IS NULL",
-                (ts_ms, resolution),
-            )
-        return cursor.rowcount
-
-    def set_pause(self, reason: str, *, by: str, ts_ms: int) -> None:
-        with self.transaction():
-            self._db.execute(
-                "INSERT INTO flags (name, value, set_by, updated_ms) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
-                "set_by = excluded.set_by, updated_ms = excluded.updated_ms",
-                (_PAUSE, reason or "paused", by, ts_ms),
-            )
-
-    def clear_pause(self, *, by: str, ts_ms: int) -> None:
-        with self.transaction():
-            self._db.execute("DELETE FROM flags WHERE name = %s", (_PAUSE,))
-
-    def pause_state(self) -> PauseState:
-        row = self._db.execute(
-            "SELECT value, set_by, updated_ms FROM flags WHERE name = %s", (_PAUSE,)
-        ).fetchone()
-        if row is None:
-            return PauseState(paused=False)
-        return PauseState(
-            paused=True, reason=row["value"], by=row["set_by"], since_ms=row["updated_ms"]
-        )
-
-    # -- values --------------------------------------------------------------------------
-
-    def get_value(self, key: str) -> str | None:
-        value = self._scalar("SELECT value FROM kv WHERE key = %s", (key,))
-        return None if value is None else str(value)
-
-    def put_value(self, key: str, value: str) -> None:
-        with self.transaction():
-            self._db.execute(
-                "INSERT INTO kv (key, value) VALUES (%s, %s) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
-    def values(self, prefix: str) -> Iterator[tuple[str, str]]:
-        rows = self._db.execute(
-            # COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-            'SELECT key, value FROM kv WHERE substr(key, 1, %s) = %s ORDER BY key COLLATE "C"',
-            (len(prefix), prefix),
-        ).fetchall()
-        for row in rows:
-            yield str(row["key"]), str(row["value"])
+    def _insert_id(self, query: str, args: Sequence[Any]) -> int:
+        return int(self._scalar(query + " RETURNING id", args))
