@@ -204,8 +204,9 @@ class RunConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True)
     candles_lookback: int = 120
     position_tolerance: Decimal = Decimal("0.000001")
     follow_streams: bool = True
-    """Apply the private order and fill streams as they arrive (REST polls and
-    reconciliation still run: the streams are the fast path, not the truth)."""
+    """Apply the private order and fill streams as they arrive. While they are live, the
+    order and fill REST polls run only on reconciliation ticks; reconciliation still runs on
+    its timer (the streams are the fast path, not the truth)."""
 
 
 class BacktestConfig(_Section, frozen=True, kw_only=True, forbid_unknown_fields=True):
