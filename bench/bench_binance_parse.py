@@ -8,6 +8,11 @@ Each case times three things on the same bytes in the same run:
   (markets set offline with ``set_markets``; floats/strings as ccxt returns them);
 - bare: the typed msgspec decode alone, to show what the mapping layer costs
   (the note gives time(ours) / time(bare); the target is <= 1.5).
+
+Orders come in three cases, each the path a client call takes: ``parse_order`` is the RESULT
+answer ``place_order`` asks for, ``parse_open_orders`` the page ``get_open_orders`` reads (the
+reference bot's every tick), ``parse_order_full`` the FULL answer with its fills mapped too
+(what ccxt's ``parse_order`` does with them; ``spot_placement`` for callers who ask for FULL).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ PEER = "ccxt 4.5.90"
 TARGETS = {
     "binance.parse_ticker": 6.0,
     "binance.parse_order": 15.0,
+    "binance.parse_open_orders": 15.0,
+    "binance.parse_order_full": 15.0,
     "binance.parse_position_risk": 15.0,
     "binance.parse_depth_1000": 3.0,
     "binance.parse_klines_1000": 1.3,
@@ -53,6 +60,34 @@ ORDER = {
          "commissionAsset": "USDT", "tradeId": 57},
     ],
 }  # fmt: skip
+RESULT_ORDER = {k: v for k, v in ORDER.items() if k != "fills"}
+"""``newOrderRespType=RESULT``, what ``place_order`` asks for (BSD rest-api.md, same fields as
+FULL without ``fills``)."""
+OPEN_ORDER_ROWS = 20
+
+
+def _open_orders() -> list[dict[str, Any]]:
+    """A ``GET /api/v3/openOrders`` page in the documented row shape: what the reference bot
+    reads every tick. A third of the rows are partly filled."""
+    rows = []
+    for i in range(OPEN_ORDER_ROWS):
+        part = i % 3 == 0
+        price = 60000 - i * 5
+        rows.append({
+            "symbol": "BTCUSDT", "orderId": 4_000_000 + i, "orderListId": -1,
+            "clientOrderId": f"web_{i:04d}9f1c2b7e", "price": f"{price:.2f}",
+            "origQty": "0.00100000", "executedQty": "0.00040000" if part else "0.00000000",
+            "cummulativeQuoteQty": f"{price * 0.0004:.8f}" if part else "0.00000000",
+            "status": "PARTIALLY_FILLED" if part else "NEW", "timeInForce": "GTC",
+            "type": "LIMIT", "side": "BUY" if i % 2 else "SELL", "stopPrice": "0.00000000",
+            "icebergQty": "0.00000000", "time": 1499827319559 + i,
+            "updateTime": 1499827319559 + i, "isWorking": True,
+            "workingTime": 1499827319559 + i, "origQuoteOrderQty": "0.00000000",
+            "selfTradePreventionMode": "EXPIRE_MAKER",
+        })  # fmt: skip
+    return rows
+
+
 POSITION = {
     "symbol": "BTCUSDT", "positionSide": "BOTH", "positionAmt": "-0.250", "entryPrice": "64123.45",
     "breakEvenPrice": "64100.02", "markPrice": "63950.10000000", "unRealizedProfit": "43.33750000",
@@ -165,20 +200,32 @@ def run(quick: bool) -> list[Result]:
         return max(1, int(n * scale))
 
     ticker_b = json.dumps(TICKER).encode()
-    order_b = json.dumps(ORDER).encode()
+    order_b = json.dumps(RESULT_ORDER).encode()
+    full_b = json.dumps(ORDER).encode()
+    open_b = json.dumps(_open_orders()).encode()
     positions_b = json.dumps([POSITION] * POSITION_ROWS).encode()
     depth_b = json.dumps(_depth()).encode()
     klines_b = json.dumps(_klines()).encode()
 
     dec_ticker = decoder(s.SpotTicker24h, exchange="binance")
     dec_order = decoder(s.SpotOrder, exchange="binance")
+    dec_open = decoder(list[s.SpotOrder], exchange="binance")
     dec_positions = decoder(list[s.UsdmPositionRisk], exchange="binance")
     dec_depth = decoder(s.DepthSnapshot, exchange="binance")
     dec_klines = decoder(list[s.KlineRow], exchange="binance")
     now_ms = 1_900_000_000_000
 
     def ours_order() -> object:
-        return m.spot_placement(dec_order(order_b), spot_map)
+        # What place_order runs on its RESULT answer.
+        return m.spot_order(dec_order(order_b), spot_map)
+
+    def ours_open() -> object:
+        # What get_open_orders runs on the page.
+        return [m.spot_order(row, spot_map) for row in dec_open(open_b)]
+
+    def ours_full() -> object:
+        # Order and fills: the unified content of a FULL answer (ccxt parses the fills too).
+        return m.spot_placement(dec_order(full_b), spot_map)
 
     def ccxt_positions() -> object:
         # What fetch_positions_risk runs after the response (ccxt binance.py).
@@ -210,6 +257,18 @@ def run(quick: bool) -> list[Result]:
             loops=loops(20000), repeat=repeat,
         ),
         _case(
+            "binance.parse_open_orders", "rows", OPEN_ORDER_ROWS, ours_open,
+            lambda: dec_open(open_b),
+            lambda: spot.parse_orders(json.loads(open_b), spot_market),
+            loops=loops(1000), repeat=repeat,
+        ),
+        _case(
+            "binance.parse_order_full", "orders", 1, ours_full,
+            lambda: dec_order(full_b),
+            lambda: spot.parse_order(json.loads(full_b), spot_market),
+            loops=loops(20000), repeat=repeat,
+        ),
+        _case(
             "binance.parse_position_risk", "rows", POSITION_ROWS,
             lambda: m.positions_from_risk(dec_positions(positions_b), usdm_map),
             lambda: dec_positions(positions_b),
@@ -236,8 +295,16 @@ def run(quick: bool) -> list[Result]:
         spot.parse_ticker(json.loads(ticker_b), spot_market)["last"],
     )
     _check_same_numbers(
-        m.spot_placement(dec_order(order_b), spot_map)[0].average_fill_price,
+        m.spot_order(dec_order(order_b), spot_map).average_fill_price,
         spot.parse_order(json.loads(order_b), spot_market)["average"],
+    )
+    _check_same_numbers(
+        m.spot_placement(dec_order(full_b), spot_map)[1][1].fee,
+        spot.parse_order(json.loads(full_b), spot_market)["trades"][1]["fee"]["cost"],
+    )
+    _check_same_numbers(
+        m.spot_order(dec_open(open_b)[3], spot_map).remaining_quantity,
+        spot.parse_orders(json.loads(open_b), spot_market)[3]["remaining"],
     )
     _check_same_numbers(
         m.positions_from_risk(dec_positions(positions_b), usdm_map)[-1].entry_price,

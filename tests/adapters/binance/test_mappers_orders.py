@@ -391,7 +391,7 @@ def test_spot_limit_order_params_are_plain_strings_in_send_order() -> None:
     assert list(params.items()) == [
         ("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"),
         ("quantity", "0.00001"), ("price", "65000"), ("newClientOrderId", "abc_1"),
-        ("newOrderRespType", "FULL"),
+        ("newOrderRespType", "RESULT"),
     ]  # fmt: skip
 
 

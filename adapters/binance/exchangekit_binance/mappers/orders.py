@@ -128,7 +128,8 @@ def spot_placement(raw: s.SpotOrder, symbols: SymbolMap) -> tuple[Order, list[Fi
     """A FULL placement response -> the order and its fills, in one pass.
 
     Same results as :func:`spot_order` plus :func:`spot_fills`; the fills reuse the order's
-    already-mapped symbol, id and side (this is the ``place_order`` hot path).
+    already-mapped symbol, id and side. For callers who send ``newOrderRespType=FULL``
+    themselves: ``place_order`` asks for ``RESULT`` and maps it with :func:`spot_order`.
     """
     order = spot_order(raw, symbols)
     fills = raw.fills

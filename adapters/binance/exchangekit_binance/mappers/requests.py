@@ -136,8 +136,9 @@ def order_params(
 ) -> dict[str, str]:
     """An :class:`OrderRequest` as ``POST /api/v3/order`` or ``/fapi/v1/order`` params.
 
-    Insertion order is the send order. Spot asks for ``newOrderRespType=FULL`` (fills come
-    back), futures for ``RESULT``. Futures conditional orders belong on the algo endpoint
+    Insertion order is the send order. Both markets ask for ``newOrderRespType=RESULT``:
+    the final order state without the fills, which reach the caller through the user data
+    stream and ``get_fills`` (decoding them here would be work no caller sees). Futures conditional orders belong on the algo endpoint
     (:func:`algo_order_params`); anything Binance cannot express raises ``NotSupported``.
     """
     if uses_algo_endpoint(request, market):
@@ -159,7 +160,7 @@ def order_params(
     if request.stop_price is not None:
         params["stopPrice"] = _plain(request.stop_price)
     params["newClientOrderId"] = encode_client_order_id(request.client_order_id or "")
-    params["newOrderRespType"] = "FULL" if market == "spot" else "RESULT"
+    params["newOrderRespType"] = "RESULT"
     return params
 
 

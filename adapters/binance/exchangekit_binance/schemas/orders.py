@@ -46,7 +46,7 @@ class SpotFill(_Wire):
 
 
 class SpotOrderAck(_Wire):
-    """``newOrderRespType=ACK``: no status, side or quantity (the adapter asks for FULL)."""
+    """``newOrderRespType=ACK``: no status, side or quantity (the adapter asks for RESULT)."""
 
     symbol: str
     orderId: int
