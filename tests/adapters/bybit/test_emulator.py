@@ -18,6 +18,7 @@ from exchangekit_bybit.emulator import TEST_API_KEY, TEST_API_SECRET, BybitDiale
 from exchangekit_bybit.signing import json_body, rest_headers, rest_signature, ws_auth_message
 
 from exchangekit import AuthenticationError, IPBanned, RateLimited
+from exchangekit.clock import ManualClock
 from exchangekit.ratelimit.spec import Cost
 from exchangekit.testing.server import EmulatorServer
 
@@ -123,10 +124,14 @@ async def test_a_stale_timestamp_is_10002_and_classified_as_clock_drift() -> Non
 
 
 async def test_private_answers_report_the_per_uid_limit_in_headers() -> None:
-    async with served() as (_, http):
+    # The exchange's clock stands still: a loaded machine cannot let the 1-s window slide.
+    clock = ManualClock(epoch_ms=time.time_ns() // 1_000_000)
+    async with served(clock=clock) as (_, http):
         remaining = []
         for n in range(3):
-            path, content, headers = signed_post("/v5/order/create", _order(f"quota-{n}"))
+            path, content, headers = signed_post(
+                "/v5/order/create", _order(f"quota-{n}"), ts=clock.now_ms()
+            )
             response = await http.post(path, content=content, headers=headers)
             assert response.headers["X-Bapi-Limit"] == "20"  # spot create: 20/s per UID
             remaining.append(int(response.headers["X-Bapi-Limit-Status"]))
