@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from bench.harness import Result, best_rate
+from bench.harness import Result, parse_case
 
 PEER = "ccxt 4.5.90"
 TARGETS = {
@@ -154,32 +154,13 @@ def _case(
     loops: int,
     repeat: int,
 ) -> Result:
-    def timed(fn: Callable[[], object]) -> Callable[[], int]:
-        def run() -> int:
-            for _ in range(loops):
-                fn()
-            return loops * units
-
-        return run
-
-    # Interleaved rounds, best of each: the three see the same machine load (shared cores).
-    ours_rate = bare_rate = peer_rate = 0.0
-    for _ in range(repeat):
-        ours_rate = max(ours_rate, best_rate(timed(ours), repeat=1))
-        bare_rate = max(bare_rate, best_rate(timed(bare), repeat=1))
-        peer_rate = max(peer_rate, best_rate(timed(peer), repeat=1))
     target = TARGETS[name]
-    return Result(
-        name=name,
-        unit=unit,
-        ours_per_s=ours_rate,
-        peer=PEER,
-        peer_per_s=peer_rate,
-        note=(
-            f"target >= {target}x ccxt; bare typed decode {bare_rate:,.0f}/s, "
-            f"time ours/bare = {bare_rate / ours_rate:.2f} (target <= 1.5)"
+    return parse_case(
+        name, unit, units, ours, bare, peer, peer_name=PEER, loops=loops, repeat=repeat,
+        note=lambda overhead: (
+            f"time ours/bare = {overhead:.2f} (target <= 1.5); target >= {target}x ccxt"
         ),
-    )
+    )  # fmt: skip
 
 
 def run(quick: bool) -> list[Result]:

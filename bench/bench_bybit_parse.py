@@ -13,14 +13,14 @@ The payloads are shaped like BYD's response examples (tests/adapters/bybit/paylo
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
-from bench.harness import Result, best_rate
+from bench.harness import Result, parse_case
 
 PEER = "ccxt 4.5.90"
 ROWS = 20
@@ -96,38 +96,7 @@ def _market(symbol: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _case(
-    name: str,
-    unit: str,
-    units: int,
-    ours: Callable[[], object],
-    bare: Callable[[], object],
-    peer: Callable[[], object],
-    *,
-    loops: int,
-    repeat: int,
-) -> Result:
-    def timed(fn: Callable[[], object]) -> Callable[[], int]:
-        def run() -> int:
-            for _ in range(loops):
-                fn()
-            return loops * units
-
-        return run
-
-    ours_rate = bare_rate = peer_rate = 0.0
-    for _ in range(repeat):  # interleaved rounds: the three see the same machine load
-        ours_rate = max(ours_rate, best_rate(timed(ours), repeat=1))
-        bare_rate = max(bare_rate, best_rate(timed(bare), repeat=1))
-        peer_rate = max(peer_rate, best_rate(timed(peer), repeat=1))
-    return Result(
-        name=name,
-        unit=unit,
-        ours_per_s=ours_rate,
-        peer=PEER,
-        peer_per_s=peer_rate,
-        note=f"bare typed decode {bare_rate:,.0f}/s, time ours/bare = {bare_rate / ours_rate:.2f}",
-    )
+_case = functools.partial(parse_case, peer_name=PEER)
 
 
 def run(quick: bool) -> list[Result]:
@@ -185,20 +154,20 @@ def run(quick: bool) -> list[Result]:
 
     cases = [
         _case("bybit.parse_ticker", "tickers", 1, ours_ticker, lambda: dec_ticker(ticker_b),
-              ccxt_ticker, loops=loops(20000), repeat=repeat),
+         ccxt_ticker, loops=loops(20000), repeat=repeat),
         _case("bybit.parse_orders", "rows", ROWS,
-              lambda: m.orders(dec_orders(orders_b).result, symbols),
-              lambda: dec_orders(orders_b), ccxt_orders, loops=loops(1000), repeat=repeat),
+         lambda: m.orders(dec_orders(orders_b).result, symbols),
+         lambda: dec_orders(orders_b), ccxt_orders, loops=loops(1000), repeat=repeat),
         _case("bybit.parse_positions", "rows", ROWS,
-              lambda: m.positions(dec_positions(positions_b).result, symbols),
-              lambda: dec_positions(positions_b), ccxt_positions, loops=loops(1000),
-              repeat=repeat),
+         lambda: m.positions(dec_positions(positions_b).result, symbols),
+         lambda: dec_positions(positions_b), ccxt_positions, loops=loops(1000),
+         repeat=repeat),
         _case("bybit.parse_orderbook_1000", "snapshots", 1,
-              lambda: m.order_book(dec_book(book_b).result, symbols),
-              lambda: dec_book(book_b), ccxt_book, loops=loops(100), repeat=repeat),
+         lambda: m.order_book(dec_book(book_b).result, symbols),
+         lambda: dec_book(book_b), ccxt_book, loops=loops(100), repeat=repeat),
         _case("bybit.parse_klines_1000", "batches", 1,
-              lambda: m.candles(dec_klines(klines_b).result, "BTC/USDT:USDT", "1m", now_ms=now_ms),
-              lambda: dec_klines(klines_b), ccxt_klines, loops=loops(40), repeat=repeat),
+         lambda: m.candles(dec_klines(klines_b).result, "BTC/USDT:USDT", "1m", now_ms=now_ms),
+         lambda: dec_klines(klines_b), ccxt_klines, loops=loops(40), repeat=repeat),
     ]  # fmt: skip
     _check_same_numbers(ours_ticker().last, ccxt_ticker()["last"])  # type: ignore[attr-defined,index]
     _check_same_numbers(

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from bench.harness import Result, best_rate
+from bench.harness import Result, parse_case
 
 PEER = "ccxt 4.5.90"
 
@@ -93,31 +93,12 @@ def _case(
     loops: int,
     repeat: int,
 ) -> Result:
-    def timed(fn: Callable[[], object]) -> Callable[[], int]:
-        def run() -> int:
-            for _ in range(loops):
-                fn()
-            return loops * units
-
-        return run
-
-    # Interleaved rounds, best of each: the three see the same machine load.
-    ours_rate = bare_rate = peer_rate = 0.0
-    for _ in range(repeat):
-        ours_rate = max(ours_rate, best_rate(timed(ours), repeat=1))
-        bare_rate = max(bare_rate, best_rate(timed(bare), repeat=1))
-        peer_rate = max(peer_rate, best_rate(timed(peer), repeat=1))
-    return Result(
-        name=name,
-        unit=unit,
-        ours_per_s=ours_rate,
-        peer=PEER,
-        peer_per_s=peer_rate,
-        note=(
-            f"bare typed decode {bare_rate:,.0f}/s, time ours/bare = "
-            f"{bare_rate / ours_rate:.2f}; swap sizes converted to base (ccxt keeps contracts)"
+    return parse_case(
+        name, unit, units, ours, bare, peer, peer_name=PEER, loops=loops, repeat=repeat,
+        note=lambda overhead: (
+            f"time ours/bare = {overhead:.2f}; swap sizes converted to base (ccxt keeps contracts)"
         ),
-    )
+    )  # fmt: skip
 
 
 def run(quick: bool) -> list[Result]:
