@@ -50,6 +50,7 @@ from exchangekit_binance import mappers as m
 from exchangekit_binance import schemas as s
 from exchangekit_binance.config import BinanceConfig
 from exchangekit_binance.fanout import EventBus, StreamContext
+from exchangekit_binance.history import PAGE, SPOT_WINDOW_MS, USDM_WINDOW_MS, trades_since
 from exchangekit_binance.private_stream import UserStream
 from exchangekit_binance.rest import BinanceRest, same
 from exchangekit_binance.streams import DepthSnapshotText, MarketStreams
@@ -311,15 +312,28 @@ class BinanceClient(ClientLifecycle):
     async def get_fills(
         self, symbol: str, *, since_ms: int | None = None, limit: int | None = None
     ) -> list[Fill]:
+        """Fills oldest first: every one from ``since_ms`` on (``limit``: the first that many),
+        read across Binance's time windows and pages; without ``since_ms``, the most recent
+        page (``limit`` of them, Binance's default 500)."""
         symbols = await self._symbol_map()
-        params = {
-            "symbol": symbols.exchange(symbol),
-            "startTime": since_ms,  # oldest first from here; Binance bounds the window
-            "limit": None if limit is None else min(limit, 1000),
-        }
+        exchange_symbol = symbols.exchange(symbol)
         read = m.spot_trade if self._spot else m.usdm_trade
-        return await self._rest.call(
-            self._api.my_trades, params, lambda rows: [read(row, symbols) for row in rows]
+
+        async def page(extra: dict[str, Any]) -> list[Fill]:
+            return await self._rest.call(
+                self._api.my_trades,
+                {"symbol": exchange_symbol, **extra},
+                lambda rows: [read(row, symbols) for row in rows],
+            )
+
+        if since_ms is None:
+            return await page({"limit": None if limit is None else min(limit, PAGE)})
+        return await trades_since(
+            page,
+            since_ms=since_ms,
+            now_ms=self._rest.server_now_ms(),
+            window_ms=SPOT_WINDOW_MS if self._spot else USDM_WINDOW_MS,
+            limit=limit,
         )
 
     # -- account -------------------------------------------------------------------------------

@@ -123,10 +123,19 @@ class Trading(Handlers):
             if f.order_id == order.order_id
         ]
 
-    def trade_history(self, call: Call, listing: Listing) -> list[Fill]:
-        fills = self.sim.fills(call.account, listing.symbol)
+    def trade_history(
+        self, call: Call, listing: Listing, *, window_ms: int, from_id_alone: bool = False
+    ) -> list[Fill]:
+        """myTrades / userTrades: a time range at most ``window_ms`` long (-1127, both
+        markets' docs); on futures ``fromId`` goes without a time range (-1128)."""
         order_id, from_id = call.text("orderId"), call.integer("fromId")
         start, end = call.integer("startTime"), call.integer("endTime")
+        if start is not None and end is not None and end - start > window_ms:
+            hours = window_ms // 3_600_000
+            raise Refusal(-1127, f"More than {hours} hours between startTime and endTime.")
+        if from_id_alone and from_id is not None and (start is not None or end is not None):
+            raise Refusal(-1128, "Combination of optional parameters invalid.")
+        fills = self.sim.fills(call.account, listing.symbol)
         limit = min(call.integer("limit") or 500, 1000)
         chosen = [
             f

@@ -34,6 +34,7 @@ from exchangekit_binance.emulator_wire import (
     wire_tif,
     wire_type,
 )
+from exchangekit_binance.history import SPOT_WINDOW_MS
 
 __all__ = ["SpotTrading"]
 
@@ -162,7 +163,7 @@ class SpotTrading(Trading):
                 "isMaker": bool(f.is_maker),
                 "isBestMatch": True,
             }
-            for f in self.trade_history(call, listing)
+            for f in self.trade_history(call, listing, window_ms=SPOT_WINDOW_MS)
         ]
 
     def account(self, call: Call) -> Payload:

@@ -37,6 +37,7 @@ from exchangekit_binance.emulator_wire import (
     wire_tif,
     wire_type,
 )
+from exchangekit_binance.history import USDM_WINDOW_MS
 
 __all__ = ["UsdmTrading"]
 
@@ -159,7 +160,7 @@ class UsdmTrading(Trading):
                 "symbol": listing.wire,
                 "time": f.timestamp_ms,
             }
-            for f in self.trade_history(call, listing)
+            for f in self.trade_history(call, listing, window_ms=USDM_WINDOW_MS, from_id_alone=True)
         ]
 
     def _totals(self, account: str) -> dict[str, Decimal]:
