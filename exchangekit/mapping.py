@@ -1,7 +1,7 @@
 """Decoding exchange payloads into typed schemas, with errors that name the bad field.
 
 Adapters build a decoder once per schema (``decoder(OrderResponse)``) and call it on raw
-bytes. Any mismatch (missing field, wrong type, unknown enum value, malformed JSON) raises
+bytes; :func:`to_wire` takes a payload in whatever form a caller holds it. Any mismatch (missing field, wrong type, unknown enum value, malformed JSON) raises
 :class:`~exchangekit.errors.MappingError` carrying the raw payload and the JSON path of the
 field; a ``KeyError``, ``TypeError`` or ``IndexError`` never leaks.
 """
@@ -16,7 +16,7 @@ import msgspec
 
 from exchangekit.errors import MappingError
 
-__all__ = ["convert", "decoder", "mapping_error"]
+__all__ = ["convert", "decoder", "mapping_error", "to_wire"]
 
 T = TypeVar("T")
 
@@ -61,3 +61,29 @@ def convert(obj: Any, type_: type[T], *, exchange: str | None = None) -> T:
     except msgspec.ValidationError as exc:
         what = getattr(type_, "__name__", str(type_))
         raise mapping_error(exc, obj, exchange=exchange, what=what) from None
+
+
+def to_wire(raw: object, type_: type[T], *, exchange: str | None = None) -> T:
+    """``raw`` as the wire schema ``type_``, from whatever form the caller holds.
+
+    JSON text or bytes are decoded; parsed JSON (``dict``/``list`` from ``json.loads``) and
+    other msgspec structs are converted. A mismatch raises :class:`MappingError` with the
+    path of the field; anything that is not a payload at all (``None``, a number where an
+    object belongs) raises it at ``$``. The adapters' mappers call this when handed
+    something other than their decoded struct, so ``mapper(json.loads(body), ...)`` works.
+    """
+    what = getattr(type_, "__name__", str(type_))
+    if isinstance(type_, type) and isinstance(raw, type_):
+        return raw
+    try:
+        if isinstance(raw, bytes | bytearray | memoryview | str):
+            return msgspec.json.decode(raw, type=type_)
+        if isinstance(raw, msgspec.Struct):
+            raw = msgspec.to_builtins(raw)
+        return msgspec.convert(raw, type_)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise mapping_error(exc, raw, exchange=exchange, what=what) from None
+    except (TypeError, ValueError) as exc:  # not a JSON value at all (e.g. a set, an object)
+        raise MappingError(
+            f"malformed {what}: {exc}", path="$", raw=raw, exchange=exchange
+        ) from None

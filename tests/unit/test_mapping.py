@@ -5,7 +5,7 @@ import msgspec
 import pytest
 
 from exchangekit import MappingError
-from exchangekit.mapping import convert, decoder
+from exchangekit.mapping import convert, decoder, to_wire
 
 
 class FillRow(msgspec.Struct):
@@ -47,3 +47,44 @@ def test_convert_reports_the_path_too() -> None:
     with pytest.raises(MappingError) as info:
         convert({"status": "NEW", "fills": [{"price": "1"}]}, Resp)
     assert info.value.path == "$.fills[0].qty"
+
+
+class OtherResp(msgspec.Struct):
+    status: Literal["NEW", "FILLED"]
+
+
+BODY = '{"status":"FILLED","fills":[{"price":"0.1","qty":"2"}]}'
+
+
+@pytest.mark.parametrize(
+    "raw", [BODY, BODY.encode(), bytearray(BODY.encode()), msgspec.json.decode(BODY)]
+)
+def test_to_wire_takes_json_text_bytes_or_parsed_json(raw: object) -> None:
+    resp = to_wire(raw, Resp, exchange="x")
+    assert resp == decode(BODY.encode())
+    assert to_wire(resp, Resp) is resp  # the struct itself passes through untouched
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        (None, "$"),
+        (5, "$"),
+        ({"status": "FILLED"}, "$.fills"),
+        ({"status": "GONE", "fills": []}, "$.status"),
+        ({"status": "NEW", "fills": [{"price": "x", "qty": "1"}]}, "$.fills[0].price"),
+        (b'{"status":', "$"),
+        ({1, 2}, "$"),
+        (OtherResp(status="NEW"), "$.fills"),  # another struct: converted, and found short
+    ],
+)
+def test_to_wire_refuses_what_is_not_the_payload_with_a_path(raw: object, path: str) -> None:
+    with pytest.raises(MappingError) as info:
+        to_wire(raw, Resp, exchange="x")
+    assert info.value.path == path
+    assert info.value.exchange == "x"
+
+
+def test_to_wire_handles_generic_schemas() -> None:
+    rows = to_wire([{"price": "1", "qty": "2"}], list[FillRow])
+    assert rows == [FillRow(price=Decimal(1), qty=Decimal(2))]
