@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import msgspec
 
 from exchangekit.errors import MappingError
 
-__all__ = ["convert", "decoder", "mapping_error", "to_wire"]
+__all__ = ["convert", "decoder", "mapping_error", "to_wire", "wire_or_reraise"]
 
 T = TypeVar("T")
 
@@ -87,3 +87,27 @@ def to_wire(raw: object, type_: type[T], *, exchange: str | None = None) -> T:
         raise MappingError(
             f"malformed {what}: {exc}", path="$", raw=raw, exchange=exchange
         ) from None
+
+
+def wire_or_reraise(
+    raw: object, type_: type[T], error: AttributeError, *, exchange: str | None = None
+) -> T:
+    """A mapper's way back when handed something other than its wire struct.
+
+    Mappers read attributes of their decoded struct; given a ``dict`` (``json.loads``),
+    bytes or another struct instead, that read raises ``AttributeError``. Catching it and
+    calling the mapper again on ``wire_or_reraise(raw, Schema, exc)`` costs nothing on the
+    normal path. When ``raw`` already *is* ``type_``, the ``AttributeError`` came from the
+    mapper itself and is raised again unchanged, so a defect is never retried or hidden.
+    """
+    if _is_wire(raw, type_):
+        raise error
+    return to_wire(raw, type_, exchange=exchange)
+
+
+def _is_wire(raw: object, type_: Any) -> bool:
+    origin = get_origin(type_)
+    if origin is list:
+        (item,) = get_args(type_)
+        return isinstance(raw, list) and all(_is_wire(element, item) for element in raw)
+    return isinstance(type_, type) and isinstance(raw, type_)

@@ -5,7 +5,7 @@ import msgspec
 import pytest
 
 from exchangekit import MappingError
-from exchangekit.mapping import convert, decoder, to_wire
+from exchangekit.mapping import convert, decoder, to_wire, wire_or_reraise
 
 
 class FillRow(msgspec.Struct):
@@ -88,3 +88,33 @@ def test_to_wire_refuses_what_is_not_the_payload_with_a_path(raw: object, path: 
 def test_to_wire_handles_generic_schemas() -> None:
     rows = to_wire([{"price": "1", "qty": "2"}], list[FillRow])
     assert rows == [FillRow(price=Decimal(1), qty=Decimal(2))]
+
+
+def _map_status(raw: object) -> str:
+    """A mapper written as the adapters write theirs: attribute reads, the retry on
+    AttributeError."""
+    try:
+        return f"{raw.status}/{len(raw.fills)}"  # type: ignore[attr-defined]
+    except AttributeError as exc:
+        return _map_status(wire_or_reraise(raw, Resp, exc, exchange="x"))
+
+
+def test_a_mapper_handed_parsed_json_maps_it_through_its_schema() -> None:
+    assert _map_status(msgspec.json.decode(BODY)) == "FILLED/1"
+    assert _map_status(BODY) == "FILLED/1"
+    with pytest.raises(MappingError) as info:
+        _map_status({"status": "FILLED"})
+    assert info.value.path == "$.fills"
+
+
+def test_an_attribute_error_on_the_right_struct_is_a_defect_raised_again() -> None:
+    resp = decode(BODY.encode())
+    error = AttributeError("the mapper read a field that does not exist")
+    with pytest.raises(AttributeError) as info:
+        wire_or_reraise(resp, Resp, error)
+    assert info.value is error
+    with pytest.raises(AttributeError):
+        wire_or_reraise([FillRow(price=Decimal(1), qty=Decimal(1))], list[FillRow], error)
+    assert wire_or_reraise([{"price": "1", "qty": "1"}], list[FillRow], error) == [
+        FillRow(price=Decimal(1), qty=Decimal(1))
+    ]
