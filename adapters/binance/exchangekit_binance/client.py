@@ -38,7 +38,6 @@ from exchangekit.models import (
     OrderRequest,
     OrderStatus,
     Position,
-    PositionSide,
     Ticker,
     Trade,
 )
@@ -48,6 +47,7 @@ from exchangekit.transport import Credentials, Endpoint, Params, ParamValue
 from exchangekit.ws import SessionEvent
 from exchangekit_binance import mappers as m
 from exchangekit_binance import schemas as s
+from exchangekit_binance.cancel_all import cancel_by_id, cancel_conditional
 from exchangekit_binance.config import BinanceConfig
 from exchangekit_binance.fanout import EventBus, StreamContext
 from exchangekit_binance.history import PAGE, SPOT_WINDOW_MS, USDM_WINDOW_MS, trades_since
@@ -57,6 +57,8 @@ from exchangekit_binance.streams import DepthSnapshotText, MarketStreams
 
 __all__ = ["BinanceClient"]
 
+# -4061 "Order's position side does not match user's setting." (BFD error-code page).
+_POSITION_SIDE_MISMATCH = -4061
 _USDM_DEPTHS = (5, 10, 20, 50, 100, 500, 1000)  # the only limits /fapi/v1/depth accepts
 _MAX_LEVERAGE = 125
 
@@ -84,6 +86,9 @@ class BinanceClient(ClientLifecycle):
         self._instruments: dict[str, Instrument] | None = None
         self._symbols = m.SymbolMap()
         self._load_lock = asyncio.Lock()
+        self._dual_side: bool | None = None
+        """Futures: the account's position mode (hedge = True), read once, then cached."""
+        self._mode_lock = asyncio.Lock()
         ctx = StreamContext(
             exchange=self.name,
             market=config.market,
@@ -218,7 +223,10 @@ class BinanceClient(ClientLifecycle):
             )
         instrument.check_order(request)
         symbols = await self._symbol_map()
-        hedge = request.position_side in (PositionSide.LONG, PositionSide.SHORT)
+        hedge = False if self._spot else await self._hedge_mode()
+        reason = m.position_mode_problem(request, hedge_mode=hedge)
+        if reason is not None:
+            raise InvalidOrder(f"{self.name}: {reason}", exchange=self.name, client_order_id=cid)
         if m.uses_algo_endpoint(request, self.config.market):
             params = m.algo_order_params(request, symbols, hedge_mode=hedge)
             endpoint, read = self._need(self._api.new_algo_order), self._algo_reader(symbols)
@@ -226,7 +234,12 @@ class BinanceClient(ClientLifecycle):
             params = m.order_params(request, symbols, market=self.config.market, hedge_mode=hedge)
             endpoint, read = self._api.new_order, self._order_reader(symbols)
         with self._lane(priority):
-            order = await self._rest.call(endpoint, params, read, client_order_id=cid)
+            try:
+                order = await self._rest.call(endpoint, params, read, client_order_id=cid)
+            except InvalidOrder as exc:
+                if exc.code == _POSITION_SIDE_MISMATCH:
+                    self._dual_side = None  # switched in the UI since we asked: ask again
+                raise
         return _with_client_id(order, cid)
 
     async def cancel_order(
@@ -260,7 +273,11 @@ class BinanceClient(ClientLifecycle):
     async def cancel_all_orders(
         self, symbol: str | None = None, *, priority: Priority | None = None
     ) -> list[Order]:
-        """Cancel every open order (of ``symbol``, or everywhere); returns them."""
+        """Cancel every open order (of ``symbol``, or everywhere); returns the state of each
+        order that was open when the call began, as Binance reports it after the cancel
+        (spot: Binance's own answer; futures: see :mod:`~exchangekit_binance.cancel_all`:
+        an order that filled meanwhile comes back ``filled``, never assumed cancelled).
+        Futures orders placed after the listing are swept too, but not in the list."""
         with self._lane(priority):
             if symbol is None:
                 open_symbols = sorted({o.symbol for o in await self.get_open_orders()})
@@ -277,12 +294,25 @@ class BinanceClient(ClientLifecycle):
                     )
                 except OrderNotFound:  # -2011 "Unknown order sent.": nothing was open
                     return []
-            # Futures answer {"code": 200} without the orders: list them, then cancel.
+            # Futures' cancel-all answers {"code": 200} without the orders: cancel the listed
+            # ones by id (each answer is that order's own state), then sweep the rest.
             regular = await self._open(self._api.open_orders, params, self._order_reader(symbols))
             algos = await self._open_algos(params, symbols)
+            # Conditional orders first: one that triggers meanwhile becomes a regular order,
+            # which the sweep below then catches.
+            conditional = await asyncio.gather(
+                *(cancel_conditional(order, self._cancel_algo) for order in algos)
+            )
+            outcomes = await cancel_by_id(
+                self._rest,
+                self._need(self._api.cancel_batch_orders, "batch cancel"),
+                symbol,
+                regular,
+                symbols,
+                lambda order_id: self.get_order(symbol, order_id=order_id),
+            )
             await self._rest.call(self._api.cancel_all_orders, params, same)
-            cancelled = [_as_cancelled(o) for o in regular]
-            return cancelled + list(await asyncio.gather(*map(self._cancel_algo, algos)))
+            return outcomes + list(conditional)
 
     async def get_order(
         self, symbol: str, *, order_id: str | None = None, client_order_id: str | None = None
@@ -481,6 +511,18 @@ class BinanceClient(ClientLifecycle):
             self._need(self._api.cancel_algo_order), params, same, client_order_id=cid
         )
         return _as_cancelled(order)
+
+    async def _hedge_mode(self) -> bool:
+        """The futures account's position mode (``GET /fapi/v1/positionSide/dual``), read on
+        first use and again after a -4061 refusal (the user may switch it in the UI)."""
+        if self._dual_side is not None:
+            return self._dual_side
+        async with self._mode_lock:
+            if self._dual_side is None:
+                endpoint = self._need(self._api.position_mode, "position mode")
+                mode = await self._rest.call(endpoint, None, same)
+                self._dual_side = bool(mode.dualSidePosition)
+            return self._dual_side
 
     async def _listen_key(self) -> str:
         key = await self._rest.call(self._need(self._api.listen_key_create), None, same)

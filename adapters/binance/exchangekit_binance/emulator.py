@@ -9,8 +9,9 @@ spot REST     ``/api/v3/`` time, exchangeInfo, ticker/24hr, ticker/bookTicker, k
               order (POST/GET/DELETE), openOrders (GET/DELETE), myTrades, account, ping
 spot WS       ``/ws/<stream>[/<stream>]``, ``/stream?streams=a/b``, ``/ws-api/v3`` (user data)
 futures REST  ``/fapi/v1/`` time, exchangeInfo, ticker/24hr, ticker/bookTicker, klines, depth,
-              order, openOrders, allOpenOrders, userTrades, leverage, positionSide/dual,
-              listenKey (POST/PUT/DELETE), algoOrder (POST/DELETE), openAlgoOrders, ping;
+              order, openOrders, allOpenOrders, batchOrders (DELETE), userTrades, leverage,
+              positionSide/dual (GET/POST), listenKey (POST/PUT/DELETE), algoOrder
+              (POST/DELETE), openAlgoOrders, ping;
               ``/fapi/v3/`` account, balance, positionRisk
 futures WS    ``/public/ws|stream`` (depth, bookTicker), ``/market/ws|stream`` (trades, klines,
               tickers, markPrice), ``/private/ws?listenKey=..&events=A/B``, and the unrouted
@@ -65,6 +66,7 @@ from exchangekit_binance.emulator_auth import (
     check_signed,
     credentials,
 )
+from exchangekit_binance.emulator_hedge import position_mode, set_position_mode
 from exchangekit_binance.emulator_limits import Limits
 from exchangekit_binance.emulator_market import MarketData
 from exchangekit_binance.emulator_setup import (
@@ -241,7 +243,9 @@ class BinanceDialect:
                 (e.balance, usdm.balance),
                 (e.position_risk, usdm.position_risk),
                 (e.set_leverage, usdm.leverage),
-                (e.position_mode, lambda call: {"dualSidePosition": False}),
+                (e.position_mode, lambda call: position_mode(self.venue, call)),
+                (e.set_position_mode, lambda call: set_position_mode(self.venue, call)),
+                (e.cancel_batch_orders, usdm.cancel_batch),
                 (e.listen_key_create, usdm.listen_key_create),
                 (e.listen_key_keepalive, usdm.listen_key_keepalive),
                 (e.listen_key_close, usdm.listen_key_close),

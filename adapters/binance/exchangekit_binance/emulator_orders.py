@@ -29,7 +29,6 @@ __all__ = [
     "Trading",
     "filter_refusal",
     "is_multiple",
-    "one_way",
     "reference_price",
     "order_request",
     "parse_side",
@@ -156,12 +155,6 @@ def parse_side(call: Call) -> Side:
     if value == "SELL":
         return Side.SELL
     raise Refusal(-1117, "Invalid side.")
-
-
-def one_way(call: Call) -> None:
-    side = call.text("positionSide") or "BOTH"
-    if side != "BOTH":
-        raise Refusal(-4061, "Order's position side does not match user's setting.")
 
 
 def order_request(

@@ -10,13 +10,13 @@ import msgspec
 from exchangekit.errors import InsufficientFunds, InvalidOrder, OrderNotFound
 from exchangekit.models import Order, OrderStatus, OrderType, Side, TimeInForce
 from exchangekit.sim import SimExchange
+from exchangekit_binance.emulator_batch import BatchCancels
+from exchangekit_binance.emulator_hedge import check_position_side
 from exchangekit_binance.emulator_market import MAX_PRICE
 from exchangekit_binance.emulator_orders import (
     TIF,
     USDM_CLIENT_ID,
-    Trading,
     is_multiple,
-    one_way,
     order_request,
     parse_side,
 )
@@ -50,7 +50,7 @@ _ALGO_TYPES = {
 }
 
 
-class UsdmTrading(Trading):
+class UsdmTrading(BatchCancels):
     """Handlers of the futures order, algo-order, account and listen-key endpoints."""
 
     def __init__(self, venue: Venue, user_data: UsdmUserData) -> None:
@@ -70,7 +70,7 @@ class UsdmTrading(Trading):
         otype = _TYPES.get(wire)
         if otype is None:
             raise Refusal(-1116, "Invalid orderType.")
-        one_way(call)
+        position_side = check_position_side(self.venue, call)
         reduce_only = call.flag("reduceOnly")
         tif_text = call.text("timeInForce")
         if otype is OrderType.LIMIT and tif_text is None:
@@ -96,6 +96,8 @@ class UsdmTrading(Trading):
         request = order_request(listing, side, otype, quantity, price, None, tif, client_id)
         request = msgspec.structs.replace(request, reduce_only=reduce_only, post_only=post_only)
         order = self.place(call, request)
+        if position_side != "BOTH":
+            self.venue.position_sides[order.order_id] = position_side
         if resp_type == "ACK":
             order = msgspec.structs.replace(
                 order,
@@ -104,7 +106,7 @@ class UsdmTrading(Trading):
                 average_fill_price=None,
                 updated_ms=order.created_ms,
             )
-        return _order(listing, order, query=False)
+        return self._order(listing, order, query=False)
 
     def cancel(self, call: Call) -> Payload:
         listing = self.listing(call)
@@ -115,14 +117,14 @@ class UsdmTrading(Trading):
             done = self.sim.cancel_order(call.account, order_id=order.order_id)
         except OrderNotFound:
             raise Refusal(-2011, "Unknown order sent.") from None
-        return _order(listing, done, query=False)
+        return self._order(listing, done, query=False)
 
     def query(self, call: Call) -> Payload:
         listing = self.listing(call)
         order = self.find(call, listing, cancel=False)
         if order.order_id in self.venue.algo_orders:
             raise Refusal(-2013, "Order does not exist.")
-        return _order(listing, order, query=True)
+        return self._order(listing, order, query=True)
 
     def _regular_open(self, account: str, listing: Listing | None) -> list[Order]:
         orders = self.sim.open_orders(account, listing.symbol if listing else None)
@@ -130,7 +132,7 @@ class UsdmTrading(Trading):
 
     def open_orders(self, call: Call) -> list[Payload]:
         orders = self._regular_open(call.account, self.maybe_listing(call))
-        return [_order(self.venue.listings[o.symbol], o, query=True) for o in orders]
+        return [self._order(self.venue.listings[o.symbol], o, query=True) for o in orders]
 
     def cancel_all(self, call: Call) -> Payload:
         listing = self.listing(call)
@@ -140,6 +142,11 @@ class UsdmTrading(Trading):
             except OrderNotFound:
                 continue
         return {"code": 200, "msg": "The operation of cancel all open order is done."}
+
+    def _order(self, listing: Listing, order: Order, *, query: bool) -> Payload:
+        payload = _order(listing, order, query=query)
+        payload["positionSide"] = self.venue.position_sides.get(order.order_id, "BOTH")
+        return payload
 
     def trades(self, call: Call) -> list[Payload]:
         listing = self.listing(call)
@@ -334,7 +341,7 @@ class UsdmTrading(Trading):
         otype = _ALGO_TYPES.get(call.text("type", required=True) or "")
         if otype is None:
             raise Refusal(-1116, "Invalid orderType.")
-        one_way(call)
+        check_position_side(self.venue, call)
         reduce_only = call.flag("reduceOnly")
         trigger = call.decimal("triggerPrice", required=True)
         quantity = call.decimal("quantity", required=True)

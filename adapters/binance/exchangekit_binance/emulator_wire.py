@@ -121,6 +121,10 @@ class Venue:
     """Futures: ids of conditional orders placed on the Algo endpoint and not yet triggered."""
     triggered_algos: dict[str, int] = field(default_factory=dict)
     """Futures: triggered conditional orders still working in the engine -> trigger time."""
+    dual_side: set[str] = field(default_factory=set)
+    """Futures: accounts in hedge mode (``dualSidePosition=true``); the others are one-way."""
+    position_sides: dict[str, str] = field(default_factory=dict)
+    """Futures: order id -> ``LONG``/``SHORT`` of orders placed in hedge mode (else BOTH)."""
     clock: Clock = field(default_factory=SystemClock)
     """The exchange's time (a :class:`~exchangekit.clock.ScaledClock` runs the market faster)."""
     server: EmulatorServer | None = None

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
+
 from exchangekit.ratelimit.spec import Cost, Pool, PoolKind, Priority, Scope
 from exchangekit.transport.endpoint import Endpoint, Security
 from exchangekit_binance import schemas as s
@@ -227,6 +229,8 @@ class Endpoints:
     position_risk: Endpoint | None = None
     set_leverage: Endpoint | None = None
     position_mode: Endpoint | None = None
+    set_position_mode: Endpoint | None = None
+    cancel_batch_orders: Endpoint | None = None
     listen_key_create: Endpoint | None = None
     listen_key_keepalive: Endpoint | None = None
     listen_key_close: Endpoint | None = None
@@ -531,6 +535,30 @@ USDM = MarketSpec(
             priority=Priority.ACCOUNT,
             doc=f"{_FAPI_DOC}/account/rest-api/Get-Current-Position-Mode",
             extra={"response": s.PositionMode},
+        ),
+        # Weight 1; refused with -4059 (no change), -4067 (open orders), -4068 (a position)
+        # (BFD trade/rest-api/Change-Position-Mode and error-code page).
+        set_position_mode=Endpoint(
+            "POST",
+            "/fapi/v1/positionSide/dual",
+            Security.SIGNED,
+            cost=_usdm(1),
+            priority=Priority.ACCOUNT,
+            retry_safe=True,
+            doc=f"{_FAPI_DOC}/trade/rest-api/Change-Position-Mode",
+            extra={"response": s.CodeMsg},
+        ),
+        # Weight 1, at most 10 ids; answers one item per id: the cancelled order, or an
+        # error object such as {"code": -2011, "msg": "Unknown order sent."} (BFD
+        # trade/rest-api/Cancel-Multiple-Orders).
+        cancel_batch_orders=Endpoint(
+            "DELETE",
+            "/fapi/v1/batchOrders",
+            Security.SIGNED,
+            cost=_usdm(1),
+            priority=Priority.CANCEL,
+            doc=f"{_FAPI_DOC}/trade/rest-api/Cancel-Multiple-Orders",
+            extra={"response": list[msgspec.Raw]},
         ),
         # POST returns the existing key if there is one, so resending is harmless.
         listen_key_create=Endpoint(

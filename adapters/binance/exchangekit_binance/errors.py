@@ -199,6 +199,24 @@ USDM_ERRORS: Mapping[int, ErrorRule] = {
         OrderRejected, "MAX_LEVERAGE_RATIO", "exceeded the maximum position at current leverage"
     ),
     -2028: R(OrderRejected, "MIN_LEVERAGE_RATIO", "leverage is smaller than permitted"),
+    # Position mode (BFD error-code page; the client checks the mode before sending).
+    -4059: R(OrderRejected, "NO_NEED_TO_CHANGE_POSITION_SIDE", "the mode is already that"),
+    -4060: R(InvalidOrder, "INVALID_POSITION_SIDE", "invalid position side"),
+    -4061: R(
+        InvalidOrder,
+        "POSITION_SIDE_NOT_MATCH",
+        "order's position side does not match the account's one-way/hedge setting",
+    ),
+    -4067: R(
+        OrderRejected,
+        "POSITION_SIDE_CHANGE_EXISTS_OPEN_ORDERS",
+        "position mode cannot change while orders are open",
+    ),
+    -4068: R(
+        OrderRejected,
+        "POSITION_SIDE_CHANGE_EXISTS_QUANTITY",
+        "position mode cannot change while a position is open",
+    ),
     -4116: R(
         DuplicateClientOrderId,
         "DUPLICATED_CLIENT_ORDER_ID",

@@ -16,6 +16,11 @@ a keepalive answered "listen key does not exist", restarts the stream on a new k
 Binance replays nothing it sent while a connection was down: each such moment is reported
 as a ``gap`` event on the client's :meth:`~exchangekit_binance.client.BinanceClient.
 stream_events`, so a trader reconciles over REST.
+
+An event that does not decode or map (Binance added an order type, a status...) is never
+dropped silently either: it is reported as a ``gap`` naming the event and the field, and
+what can be read without guessing is still delivered (an order event's fill, its order with
+status ``unknown``; see :mod:`~exchangekit_binance.mappers.salvage`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from typing import Any
 
 import msgspec
 
-from exchangekit.errors import AuthenticationError
+from exchangekit.errors import AuthenticationError, MappingError
+from exchangekit.mapping import mapping_error
 from exchangekit.ratelimit import Cost
 from exchangekit.ws import (
     Control,
@@ -92,6 +98,15 @@ _USDM_EVENTS: dict[str, type] = {
 }
 
 
+class _Unreadable(msgspec.Struct, frozen=True, gc=False):
+    """A user event whose bytes did not decode into its schema, passed on to be reported
+    (and salvaged) by the pump, once, after the rotation dedupe."""
+
+    name: str
+    data: bytes
+    error: MappingError
+
+
 class UserStream(AccountFeed):
     """The account's private events: started on first use, read by any number of consumers."""
 
@@ -105,6 +120,7 @@ class UserStream(AccountFeed):
             name: msgspec.json.Decoder(t).decode for name, t in events.items()
         }
         self._schemas = events
+        self._names = {schema: name for name, schema in events.items()}
         self._ids = itertools.count(1)
         self._ready = asyncio.Event()
         self._restart_requested = False
@@ -311,13 +327,19 @@ class UserStream(AccountFeed):
         data = bytes(raw)
         if self._ctx.observe is not None:
             self._ctx.observe(f"ws {name}", self._schemas[name or ""], data)
+        try:
+            event: object = decode(data)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            event = _Unreadable(name or "", data, mapping_error(exc, data, exchange="binance"))
         # Around a rotation both connections deliver each event: same bytes, same key.
-        return Routed(USER_KEY, decode(data), hash(data))
+        return Routed(USER_KEY, event, hash(data))
 
     def _map(self, event: object) -> UserUpdate | None:
         symbols = self._symbols
         if symbols is None:
             return None
+        if isinstance(event, _Unreadable):
+            return self._salvage(event.name, event.data, event.error, symbols)
         try:
             if isinstance(event, s.ExecutionReport | s.OrderTradeUpdateEvent):
                 if isinstance(event, s.ExecutionReport):
@@ -334,6 +356,28 @@ class UserStream(AccountFeed):
                     balances=tuple(m.account_update_balances(event)),
                     positions=tuple(m.account_update_positions(event, symbols)),
                 )
-        except Exception:  # schema drift in one event must not end the stream
-            log.exception("%s: event could not be mapped: %r", self._name, event)
+        except Exception as exc:  # schema drift in one event must not end the stream
+            error = exc if isinstance(exc, MappingError) else MappingError(repr(exc), raw=event)
+            name = self._names.get(type(event), type(event).__name__)
+            return self._salvage(name, msgspec.json.encode(event), error, symbols)
         return None
+
+    def _salvage(
+        self, name: str, data: bytes, error: MappingError, symbols: m.SymbolMap
+    ) -> UserUpdate | None:
+        """Deliver what an unreadable event still says, and report it as a ``gap`` (never
+        silently): the consumer reconciles the rest over REST."""
+        got = m.salvage_order_event(name, data, symbols)
+        order = got.order if got is not None else None
+        fill = got.fill if got is not None else None
+        unknown = f" (unknown: {', '.join(got.unknown)})" if got is not None and got.unknown else ""
+        kept = [what for what, item in (("fill", fill), ("order", order)) if item is not None]
+        detail = (
+            f"{name} not mapped at {error.path}{unknown}: {error.message}; "
+            f"delivered: {' and '.join(kept) or 'nothing'}; reconcile over REST"
+        )
+        log.warning("%s: %s; raw %r", self._name, detail, data[:500])
+        self._ctx.events.publish(self._name, self._event(EventKind.GAP, detail))
+        if order is None and fill is None:
+            return None
+        return UserUpdate(orders=(order,) if order else (), fills=(fill,) if fill else ())

@@ -82,6 +82,8 @@ class FakeBinance:
                 200, content=raw(f"{market}_exchange_info")
             ),
         }
+        if market != "spot":  # futures orders are checked against the account's mode
+            self.answer("GET", "/fapi/v1/positionSide/dual", {"dualSidePosition": False})
 
     def on(self, method: str, path: str, handler: Handler) -> None:
         self.routes[(method, path)] = handler
@@ -404,23 +406,59 @@ async def test_futures_stop_order_goes_to_the_algo_endpoint() -> None:
     assert order.type is OrderType.STOP_MARKET and fake.sent("POST", "/fapi/v1/order") == []
 
 
-async def test_futures_cancel_all_lists_what_it_cancels() -> None:
+async def test_futures_cancel_all_reports_each_listed_order_as_binance_answers_it() -> None:
     fake = FakeBinance("usdm")
-    fake.on(
-        "GET",
-        "/fapi/v1/openOrders",
-        lambda r: httpx.Response(200, content=b"[" + raw("usdm_order_new") + b"]"),
-    )
+    listed = [json.loads(raw("usdm_order_new")) | {"orderId": i} for i in range(1, 13)]
+    fake.answer("GET", "/fapi/v1/openOrders", listed)
     fake.answer("GET", "/fapi/v1/openAlgoOrders", [])
+
+    def batch(request: httpx.Request) -> httpx.Response:
+        ids = json.loads(_params(request)["orderIdList"])
+        # Order 2 filled after the listing: Binance refuses to cancel it.
+        return _json(
+            [
+                {"code": -2011, "msg": "Unknown order sent."}
+                if i == 2
+                else listed[i - 1] | {"status": "CANCELED"}
+                for i in ids
+            ]
+        )
+
+    fake.on("DELETE", "/fapi/v1/batchOrders", batch)
+    filled = listed[1] | {"status": "FILLED", "executedQty": "0.010", "avgPrice": "60000"}
+    fake.answer("GET", "/fapi/v1/order", filled)
     fake.answer("DELETE", "/fapi/v1/allOpenOrders", {"code": 200, "msg": "done"})
     async with usdm_client(fake) as client:
-        cancelled = await client.cancel_all_orders("BTC/USDT:USDT")
-    assert [o.order_id for o in cancelled] == ["22542179"]
-    assert cancelled[0].status is OrderStatus.CANCELLED and cancelled[0].remaining_quantity == 0
+        outcome = await client.cancel_all_orders("BTC/USDT:USDT")
+
+    # Twelve ids: two requests of at most ten, in Binance's list format.
+    sent = [_params(r)["orderIdList"] for r in fake.sent("DELETE", "/fapi/v1/batchOrders")]
+    assert sorted(sent, key=len) == ["[11,12]", "[1,2,3,4,5,6,7,8,9,10]"]
+    assert [o.order_id for o in outcome] == [str(i) for i in range(1, 13)]
+    assert outcome[1].status is OrderStatus.FILLED and outcome[1].filled_quantity == Decimal(
+        "0.010"
+    )
+    assert all(o.status is OrderStatus.CANCELLED for o in outcome if o.order_id != "2")
+    (query,) = fake.sent("GET", "/fapi/v1/order")
+    assert _params(query)["orderId"] == "2"
+    assert len(fake.sent("DELETE", "/fapi/v1/allOpenOrders")) == 1  # the sweep, last
+
+
+async def test_futures_cancel_all_never_calls_an_unreadable_refusal_cancelled() -> None:
+    fake = FakeBinance("usdm")
+    fake.answer("GET", "/fapi/v1/openOrders", [json.loads(raw("usdm_order_new"))])
+    fake.answer("GET", "/fapi/v1/openAlgoOrders", [])
+    fake.answer("DELETE", "/fapi/v1/batchOrders", [{"code": -2011, "msg": "Unknown order sent."}])
+    fake.answer("GET", "/fapi/v1/order", {"code": -2013, "msg": "Order does not exist."}, 400)
+    fake.answer("DELETE", "/fapi/v1/allOpenOrders", {"code": 200, "msg": "done"})
+    async with usdm_client(fake) as client:
+        (order,) = await client.cancel_all_orders("BTC/USDT:USDT")
+    assert order.order_id == "22542179" and order.status is OrderStatus.UNKNOWN
 
 
 async def test_hedge_mode_position_side_is_sent_as_position_side() -> None:
     fake = FakeBinance("usdm")
+    fake.answer("GET", "/fapi/v1/positionSide/dual", {"dualSidePosition": True})
     fake.on("POST", "/fapi/v1/order", lambda r: httpx.Response(200, content=raw("usdm_order_new")))
     async with usdm_client(fake) as client:
         await client.place_order(limit_buy("BTC/USDT:USDT", position_side="long"))

@@ -37,6 +37,12 @@ from exchangekit_binance.mappers.account import (
     usdm_account_balances,
     usdm_balances,
 )
+from exchangekit_binance.mappers.cancels import (
+    BATCH_CANCEL_MAX,
+    BatchRefusal,
+    batch_order_ids,
+    usdm_batch_cancel,
+)
 from exchangekit_binance.mappers.common import _STATUS as _STATUS
 from exchangekit_binance.mappers.common import EXCHANGE as EXCHANGE
 from exchangekit_binance.mappers.common import (
@@ -82,13 +88,19 @@ from exchangekit_binance.mappers.requests import (
     encode_client_order_id,
     kline_params,
     order_params,
+    position_mode_problem,
     uses_algo_endpoint,
 )
+from exchangekit_binance.mappers.salvage import Salvaged, salvage_order_event
 
 __all__ = [
+    "BATCH_CANCEL_MAX",
+    "BatchRefusal",
     "algo_update",
+    "batch_order_ids",
     "SPOT_INTERVALS",
     "USDM_INTERVALS",
+    "Salvaged",
     "SymbolMap",
     "account_position_balances",
     "account_update_balances",
@@ -105,7 +117,9 @@ __all__ = [
     "order_params",
     "order_trade_update",
     "position_from_risk",
+    "position_mode_problem",
     "positions_from_risk",
+    "salvage_order_event",
     "spot_balances",
     "spot_cancel_all",
     "spot_fills",
@@ -119,6 +133,7 @@ __all__ = [
     "usdm_account_balances",
     "usdm_algo_order",
     "usdm_balances",
+    "usdm_batch_cancel",
     "usdm_instruments",
     "usdm_order",
     "usdm_ticker",

@@ -31,6 +31,7 @@ __all__ = [
     "encode_client_order_id",
     "kline_params",
     "order_params",
+    "position_mode_problem",
     "uses_algo_endpoint",
 ]
 
@@ -86,6 +87,33 @@ def _refuse(request: OrderRequest, reason: str) -> NotSupported:
         exchange=EXCHANGE,
         client_order_id=request.client_order_id,
     )
+
+
+def position_mode_problem(request: OrderRequest, *, hedge_mode: bool) -> str | None:
+    """Why a futures order cannot go out in the account's position mode (``None``: it can).
+
+    Binance refuses a LONG/SHORT side in one-way mode and a missing/BOTH side in hedge mode
+    (-4061), and ``reduceOnly`` in hedge mode (-1106): BFD New-Order and error-code pages.
+    """
+    sided = request.position_side in (PositionSide.LONG, PositionSide.SHORT)
+    if hedge_mode:
+        if not sided:
+            return (
+                "the account is in hedge mode: position_side must be long or short "
+                "(the position the order opens or closes)"
+            )
+        if request.reduce_only:
+            return (
+                "the account is in hedge mode, where Binance refuses reduce_only: "
+                "close with the opposite side on the same position_side"
+            )
+        return None
+    if sided:
+        return (
+            f"the account is in one-way mode: position_side {request.position_side} needs "
+            "hedge mode (leave position_side unset or both)"
+        )
+    return None
 
 
 def _common_params(
