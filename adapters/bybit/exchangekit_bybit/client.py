@@ -53,6 +53,7 @@ from exchangekit.ws import SessionEvent
 from exchangekit_bybit import mappers as m
 from exchangekit_bybit.config import BybitConfig
 from exchangekit_bybit.fanout import EventBus, StreamContext
+from exchangekit_bybit.history import Page, executions_since
 from exchangekit_bybit.private_stream import PrivateStream
 from exchangekit_bybit.rest import BybitRest
 from exchangekit_bybit.streams import PublicStreams
@@ -336,17 +337,25 @@ class BybitClient(ClientLifecycle):
     async def get_fills(
         self, symbol: str, *, since_ms: int | None = None, limit: int | None = None
     ) -> list[Fill]:
-        """Executions oldest first (Bybit pages newest first; a page holds 100)."""
+        """Executions oldest first: every one from ``since_ms`` on (``limit``: the first that
+        many), read across Bybit's 7-day ranges and cursor pages (:mod:`.history`); without
+        ``since_ms``, the most recent page (``limit`` of them, at most 100)."""
         symbols = await self._symbol_map()
-        params: dict[str, Any] = {"category": self._category, "symbol": symbols.exchange(symbol)}
-        if since_ms is not None:
-            params["startTime"] = since_ms
-        params["limit"] = min(limit or _EXECUTIONS_PAGE, _EXECUTIONS_PAGE)
-        fills = await self._rest.call(
-            self._api.executions, params, lambda env: m.fills(env.result, symbols)
+        base: dict[str, Any] = {"category": self._category, "symbol": symbols.exchange(symbol)}
+
+        async def page(extra: dict[str, Any]) -> Page:
+            return await self._rest.call(
+                self._api.executions,
+                {**base, **extra},
+                lambda env: Page(m.fills(env.result, symbols), env.result.nextPageCursor),
+            )
+
+        if since_ms is None:
+            latest = await page({"limit": min(limit or _EXECUTIONS_PAGE, _EXECUTIONS_PAGE)})
+            return sorted(latest.fills, key=lambda f: (f.timestamp_ms, f.trade_id))
+        return await executions_since(
+            page, since_ms=since_ms, now_ms=self._rest.server_now_ms(), limit=limit
         )
-        fills.sort(key=lambda f: (f.timestamp_ms, f.trade_id))
-        return fills[:limit] if limit is not None and since_ms is not None else fills
 
     # -- account -------------------------------------------------------------------------------
 

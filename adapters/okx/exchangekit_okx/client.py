@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
@@ -53,6 +54,7 @@ from exchangekit_okx import mappers as m
 from exchangekit_okx.algo_orders import AlgoOrders
 from exchangekit_okx.config import OkxConfig
 from exchangekit_okx.fanout import EventBus, StreamContext
+from exchangekit_okx.history import Row, fills_since
 from exchangekit_okx.private_stream import PrivateStream
 from exchangekit_okx.rest import OkxRest, as_cancelled, one_order, single_item, with_cost
 from exchangekit_okx.streams import MarketStreams
@@ -381,18 +383,29 @@ class OkxClient(ClientLifecycle):
     async def get_fills(
         self, symbol: str, *, since_ms: int | None = None, limit: int | None = None
     ) -> list[Fill]:
-        """Fills of the last 3 days (``trade/fills``), oldest first, at most 100."""
+        """Fills oldest first: every one from ``since_ms`` on (``limit``: the first that many),
+        the last 3 days from ``trade/fills`` and anything older from ``trade/fills-history``
+        (3 months), page by page (:mod:`.history`); without ``since_ms``, the most recent
+        page of ``trade/fills`` (``limit`` of them, at most 100)."""
         symbols = await self._symbol_map()
-        params: dict[str, str] = {
-            "instType": self._spec.inst_type,
-            "instId": symbols.exchange(symbol),
-            "limit": str(min(limit or _PAGE, _PAGE)),
-        }
-        if since_ms is not None:
-            params["begin"] = str(since_ms - 1)  # OKX's begin is exclusive [?]
-        fills = await self._rest.call(self._api.fills, params, lambda e: m.fills(e, symbols))
-        fills.sort(key=lambda f: (f.timestamp_ms, f.trade_id))
-        return fills
+        base = {"instType": self._spec.inst_type, "instId": symbols.exchange(symbol)}
+
+        def rows(envelope: Any) -> list[Row]:
+            return m.fills_with_bill_ids(envelope, symbols)
+
+        async def recent(extra: dict[str, Any]) -> list[Row]:
+            return await self._rest.call(self._api.fills, {**base, **extra}, rows)
+
+        async def archive(extra: dict[str, Any]) -> list[Row]:
+            return await self._rest.call(self._api.fills_history, {**base, **extra}, rows)
+
+        if since_ms is None:
+            params = {**base, "limit": str(min(limit or _PAGE, _PAGE))}
+            latest = await self._rest.call(self._api.fills, params, lambda e: m.fills(e, symbols))
+            return sorted(latest, key=lambda f: (f.timestamp_ms, f.trade_id))
+        return await fills_since(
+            recent, archive, since_ms=since_ms, now_ms=self._rest.server_now_ms(), limit=limit
+        )
 
     # -- account -------------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ shapes, so the adapter talks to it exactly as to OKX (fact sheet §3; the endpoi
 ==========  ====================================================================================
 REST        ``/api/v5/`` public/time, public/instruments, market/ticker, market/candles,
             market/history-candles, market/books, trade/order (POST, GET), trade/cancel-order,
-            trade/cancel-batch-orders, trade/orders-pending, trade/fills, account/balance,
-            account/positions, account/set-leverage: :mod:`exchangekit_okx.emulator_rest`;
+            trade/cancel-batch-orders, trade/orders-pending, trade/fills, trade/fills-history,
+            account/balance, account/positions, account/set-leverage:
+            :mod:`exchangekit_okx.emulator_rest`;
             trade/order-algo (POST, GET), trade/cancel-algos, trade/orders-algo-pending:
             :mod:`exchangekit_okx.emulator_algo`
 WebSocket   ``/ws/v5/public`` (tickers, trades, books), ``/ws/v5/business`` (candle*),
@@ -197,6 +198,7 @@ class OkxDialect:
             (e.get_order, api.get_order),
             (e.pending_orders, api.pending_orders),
             (e.fills, api.fills),
+            (e.fills_history, api.fills_history),
             (e.balance, api.balance),
             (e.positions, api.positions),
             (e.set_leverage, api.set_leverage),

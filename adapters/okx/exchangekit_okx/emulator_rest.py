@@ -26,7 +26,7 @@ from exchangekit.errors import (
     NotSupported,
     OrderNotFound,
 )
-from exchangekit.models import Order, OrderRequest, OrderType, Side, TimeInForce
+from exchangekit.models import Fill, Order, OrderRequest, OrderType, Side, TimeInForce
 from exchangekit.sim import OrderEvent, SimEvent, SimExchange
 from exchangekit.sim.events import OrderEventKind
 from exchangekit.testing.wire import EmulatorResponse
@@ -57,6 +57,12 @@ BARS = {
     "4H": "4h", "6Hutc": "6h", "12Hutc": "12h", "1Dutc": "1d",
 }  # fmt: skip
 """OKX ``bar`` -> the simulator's interval (the simulator keeps 1m..1d, UTC-aligned)."""
+
+
+_RECENT_MS = 3 * 24 * 3600 * 1000
+"""``trade/fills``: "Transaction details (last 3 days)"."""
+_ARCHIVE_MS = 90 * 24 * 3600 * 1000
+"""``trade/fills-history``: "last 3 months", taken as 90 days."""
 
 
 class Refusal(Exception):
@@ -134,7 +140,7 @@ class OkxRestApi:
         self.public = public
         self.now_ms = now_ms
         self._by_symbol = {x.symbol: x for x in state.listings.values()}
-        self._bill_ids: dict[str, str] = {}
+        self._bill_ids: dict[tuple[str, str, str], int] = {}
         self._position_ids: dict[tuple[str, str], str] = {}
         self._ids = itertools.count(1)
         self.algo_ids: set[str] = set()
@@ -435,24 +441,48 @@ class OkxRestApi:
         return ok([self._order_row(call.account, o) for o in orders[:limit]])
 
     def fills(self, call: Call) -> Payload:
+        """``trade/fills``: the last 3 days."""
+        return self._fill_list(call, _RECENT_MS)
+
+    def fills_history(self, call: Call) -> Payload:
+        """``trade/fills-history``: the last 3 months; ``instType`` is required."""
+        call.get("instType", required=True)
+        return self._fill_list(call, _ARCHIVE_MS)
+
+    def _fill_list(self, call: Call, kept_ms: int) -> Payload:
+        """Newest first, at most ``limit`` (100) rows; ``after`` / ``before`` page by bill id
+        (older / newer than it, exclusive); ``begin`` / ``end`` filter on ``ts``, taken as
+        exclusive [?] (the docs do not say); nothing older than ``kept_ms`` is served."""
         inst_type, inst_id, ord_id = call.get("instType"), call.get("instId"), call.get("ordId")
         begin, end = call.integer("begin"), call.integer("end")
+        after, before = call.integer("after"), call.integer("before")
         limit = min(call.integer("limit") or 100, 100)
+        oldest = self.now_ms() - kept_ms
         rows = []
-        for fill in reversed(self.sim.fills(call.account)):  # newest first, as OKX
+        for bill, fill in reversed(self._billed(call.account)):  # newest first, as OKX
             listing = self._by_symbol[fill.symbol]
             if (
-                (inst_type is None or listing.inst_type == inst_type)
+                fill.timestamp_ms >= oldest
+                and (inst_type is None or listing.inst_type == inst_type)
                 and (inst_id is None or listing.inst_id == inst_id)
                 and (ord_id is None or fill.order_id == ord_id)
                 and (begin is None or fill.timestamp_ms > begin)
                 and (end is None or fill.timestamp_ms < end)
+                and (after is None or bill < after)
+                and (before is None or bill > before)
             ):
-                bill = self._bill_ids.setdefault(
-                    fill.trade_id, str(700_000_000 + len(self._bill_ids))
-                )
-                rows.append(fill_row(listing, fill, bill))
+                rows.append(fill_row(listing, fill, str(bill)))
         return ok(rows[:limit])
+
+    def _billed(self, account: str) -> list[tuple[int, Fill]]:
+        """The account's fills, oldest first, each with its bill id. Ids are given in the
+        order fills happened, so they ascend with time as OKX's do."""
+        out = []
+        for fill in self.sim.fills(account):
+            key = (account, fill.order_id, fill.trade_id)
+            bill = self._bill_ids.setdefault(key, 700_000_000 + len(self._bill_ids))
+            out.append((bill, fill))
+        return out
 
     # -- account ----------------------------------------------------------------------------
 

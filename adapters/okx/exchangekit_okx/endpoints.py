@@ -81,7 +81,10 @@ CANCEL_ALGOS = _pool("cancel-algos", 20, UID, "[?] trade/cancel-algos 20/2s per 
 GET_ALGO = _pool("get-order-algo", 20, UID, "[?] trade/order-algo GET 20/2s per UID")
 ALGO_PENDING = _pool("orders-algo-pending", 20, UID, "[?] orders-algo-pending 20/2s per UID")
 PENDING_ORDERS = _pool("orders-pending", 60, UID, "[?] orders-pending 60/2s UID")
-FILLS = _pool("fills", 60, UID, "[?] trade/fills 60/2s UID")
+FILLS = _pool("fills", 60, UID, "trade/fills 60/2s UID (OKD last-3-days page, as SDKs quote it)")
+FILLS_HISTORY = _pool(
+    "fills-history", 10, UID, "trade/fills-history 10/2s User ID (OKD, last-3-months page)"
+)
 
 # -- account (per UID) ---------------------------------------------------------------------
 BALANCE = _pool("balance", 10, UID, "[FS?] account/balance 10/2s UID")
@@ -106,6 +109,7 @@ POOLS = (
     ALGO_PENDING,
     PENDING_ORDERS,
     FILLS,
+    FILLS_HISTORY,
     BALANCE,
     POSITIONS,
     SET_LEVERAGE,
@@ -135,6 +139,7 @@ class Endpoints:
     get_order: Endpoint
     pending_orders: Endpoint
     fills: Endpoint
+    fills_history: Endpoint
     balance: Endpoint
     positions: Endpoint
     set_leverage: Endpoint
@@ -243,6 +248,15 @@ ENDPOINTS = Endpoints(
         cost=(Cost(FILLS),),
         priority=Priority.ACCOUNT,
         doc=f"{_DOC}#order-book-trading-trade-get-transaction-details-last-3-days",
+        extra={"response": s.Envelope[s.Fill]},
+    ),
+    fills_history=Endpoint(
+        "GET",
+        "/api/v5/trade/fills-history",
+        Security.SIGNED,
+        cost=(Cost(FILLS_HISTORY),),
+        priority=Priority.ACCOUNT,
+        doc=f"{_DOC}#order-book-trading-trade-get-transaction-details-last-3-months",
         extra={"response": s.Envelope[s.Fill]},
     ),
     balance=Endpoint(

@@ -40,6 +40,7 @@ def test_every_documented_endpoint_is_declared_once_under_api_v5() -> None:
         ("GET", "/api/v5/trade/order"),
         ("GET", "/api/v5/trade/orders-pending"),
         ("GET", "/api/v5/trade/fills"),
+        ("GET", "/api/v5/trade/fills-history"),
         ("GET", "/api/v5/account/balance"),
         ("GET", "/api/v5/account/positions"),
         ("POST", "/api/v5/account/set-leverage"),

@@ -56,6 +56,7 @@ from exchangekit_okx.mappers.requests import (
 )
 from exchangekit_okx.mappers.trading import (
     fills,
+    fills_with_bill_ids,
     order,
     order_from_ack,
     orders,
@@ -71,6 +72,7 @@ __all__ = [
     "decode_client_order_id",
     "encode_client_order_id",
     "fills",
+    "fills_with_bill_ids",
     "instruments",
     "leverage_params",
     "order",

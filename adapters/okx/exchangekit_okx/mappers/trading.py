@@ -38,7 +38,7 @@ from exchangekit_okx.mappers.common import (
     _opt_price,
 )
 
-__all__ = ["orders", "order", "order_from_ack", "fills"]
+__all__ = ["orders", "order", "order_from_ack", "fills", "fills_with_bill_ids"]
 
 # -- orders --------------------------------------------------------------------------------
 
@@ -300,3 +300,11 @@ def fills(envelope: s.Envelope[s.Fill], symbols: SymbolMap) -> list[Fill]:
             )
         )
     return out
+
+
+def fills_with_bill_ids(envelope: s.Envelope[s.Fill], symbols: SymbolMap) -> list[tuple[str, Fill]]:
+    """:func:`fills`, each with its ``billId``: the cursor OKX pages fill lists by."""
+    for index, row in enumerate(envelope.data):
+        if not row.billId:
+            raise _fail("a fill row without billId", f"$.data[{index}].billId", envelope)
+    return list(zip([row.billId for row in envelope.data], fills(envelope, symbols), strict=True))
