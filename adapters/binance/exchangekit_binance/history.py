@@ -10,7 +10,8 @@ Binance answers ``GET /api/v3/myTrades`` and ``GET /fapi/v1/userTrades`` one pag
   Account Trade List).
 
 So a history that starts days ago is read as consecutive windows until the first one that
-holds a trade; a full page means the window holds more, and from there trade ids are
+holds a trade (from three windows back, one ``fromId=0`` request first finds the account's
+oldest trade, so ``since_ms=0`` costs a few requests, not one per day since 1970); a full page means the window holds more, and from there trade ids are
 followed (``fromId``, ascending, not bounded by time) until a short page reaches the
 present. Nothing between ``since_ms`` and the moment of the last request is skipped.
 """
@@ -28,6 +29,8 @@ PAGE = 1000
 """Binance's largest ``limit`` on both trade lists."""
 SPOT_WINDOW_MS = 24 * 3600 * 1000
 USDM_WINDOW_MS = 7 * 24 * 3600 * 1000
+PROBE_AFTER_WINDOWS = 3
+"""From this many windows back, one ``fromId=0`` request finds the oldest trade first."""
 
 FetchPage = Callable[[dict[str, Any]], Awaitable[list[Fill]]]
 
@@ -50,6 +53,13 @@ async def trades_since(
     """
     out: list[Fill] = []
     start = since_ms
+    if (now_ms - since_ms) // window_ms >= PROBE_AFTER_WINDOWS:
+        # Far back (a cursor from last month, or 0): the account's oldest trade says where
+        # the history begins, instead of one empty request per window since then.
+        first = await fetch({"fromId": 0, "limit": 1})
+        if not first:
+            return []
+        start = max(since_ms, first[0].timestamp_ms)
     while start <= now_ms and not _enough(out, limit):
         end = min(start + window_ms - 1, now_ms)
         page = await fetch({"startTime": start, "endTime": end, "limit": page_size})

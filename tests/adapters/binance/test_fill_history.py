@@ -45,6 +45,7 @@ class ModelBinance:
             assert not (self.from_id_alone and (start or end)), "-1128 fromId with a time range"
             return [f for f in self.trades if int(f.trade_id) >= from_id][:limit]
         assert start is not None and end is not None, "the pager always bounds its windows"
+        assert start <= end
         return [f for f in self.trades if start <= f.timestamp_ms <= end][:limit]
 
 
@@ -82,19 +83,38 @@ def test_every_trade_since_is_read_once_in_order_within_the_documented_rules(
     expected = [f for f in model.trades if f.timestamp_ms >= since]
     assert got == (expected if limit is None else expected[:limit])
     # Bounded work: one request a window up to the first full page, then one a page.
-    windows = (NOW_MS - since) // window + 1
-    assert len(model.requests) <= windows + len(expected) // page_size + 1
+    # Bounded work: (a probe for the oldest trade when far back,) one request a window from
+    # where the history begins up to the first full page, then one a page.
+    begins = since
+    if (NOW_MS - since) // window >= 3 and model.trades:
+        begins = max(since, model.trades[0].timestamp_ms)
+    windows = (NOW_MS - begins) // window + 1
+    assert len(model.requests) <= windows + len(expected) // page_size + 2
 
 
 def test_a_quiet_month_then_trades_today_are_found() -> None:
-    """The case the old single request lost: nothing in the first day after ``since``."""
+    """The case a single request lost: nothing in the first day after ``since``. The oldest
+    trade is asked for first, so the month of empty days costs nothing."""
     model = ModelBinance([NOW_MS - HOUR_MS], window_ms=SPOT_WINDOW_MS, from_id_alone=False)
     since = NOW_MS - 30 * 24 * HOUR_MS
     got = asyncio.run(
         trades_since(model.fetch, since_ms=since, now_ms=NOW_MS, window_ms=SPOT_WINDOW_MS)
     )
     assert [f.timestamp_ms for f in got] == [NOW_MS - HOUR_MS]
-    assert len(model.requests) == 31  # 30 full days and today's part
+    assert model.requests[0] == {"fromId": 0, "limit": 1}
+    assert len(model.requests) == 2
+
+
+@pytest.mark.parametrize("window", [SPOT_WINDOW_MS, USDM_WINDOW_MS])
+def test_since_the_epoch_costs_a_few_requests_not_one_a_window(window: int) -> None:
+    times = [NOW_MS - 40 * 24 * HOUR_MS, NOW_MS - 20 * 24 * HOUR_MS, NOW_MS - HOUR_MS]
+    model = ModelBinance(times, window_ms=window, from_id_alone=window == USDM_WINDOW_MS)
+    got = asyncio.run(trades_since(model.fetch, since_ms=0, now_ms=NOW_MS, window_ms=window))
+    assert [f.timestamp_ms for f in got] == sorted(times)
+    assert len(model.requests) <= 2 + 41 * 24 * HOUR_MS // window
+    empty = ModelBinance([], window_ms=window, from_id_alone=False)
+    assert asyncio.run(trades_since(empty.fetch, since_ms=0, now_ms=NOW_MS, window_ms=window)) == []
+    assert len(empty.requests) == 1
 
 
 def test_a_busy_window_is_followed_by_trade_id_to_the_present() -> None:
