@@ -86,6 +86,9 @@ class Limiter:
         self._backend: LimiterBackend = (
             backend if backend is not None else MemoryBackend(clock=self._clock)
         )
+        # Only the in-process backend answers without suspending. With any other, callers
+        # arriving during a round trip could overtake each other, so all go through the line.
+        self._direct = type(self._backend) is MemoryBackend
         self._pools: dict[str, Pool] = {}
         self._checked: dict[int, Sequence[Cost]] = {}
         self._queues: tuple[dict[int, _Waiter], ...] = tuple({} for _ in Priority)
@@ -124,8 +127,10 @@ class Limiter:
         if self._n_waiting and self._someone_ahead(costs, priority):
             # Behind a caller held by a pause, it may go first: let the dispatcher decide.
             paused = self._pauses_end > self._clock.monotonic()
-            await self._wait_in_line(costs, priority, kick=paused)
-        elif await self._backend.try_acquire(costs):
+            # A dispatcher awaiting a shared backend may have passed this caller's place in
+            # line already: have it look again.
+            await self._wait_in_line(costs, priority, kick=paused or not self._direct)
+        elif not self._direct or await self._backend.try_acquire(costs):
             await self._wait_in_line(costs, priority, kick=True)
 
     def sync_usage(self, pool: Pool, used: float, *, sent_at: float | None = None) -> None:
