@@ -8,17 +8,21 @@ field; a ``KeyError``, ``TypeError`` or ``IndexError`` never leaks.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args, get_origin
+from types import UnionType
+from typing import Any, ParamSpec, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
 from exchangekit.errors import MappingError
 
-__all__ = ["convert", "decoder", "mapping_error", "to_wire", "wire_or_reraise"]
+__all__ = ["accepts_json", "convert", "decoder", "mapping_error", "to_wire", "wire_or_reraise"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _AT = re.compile(r" - at `(?P<path>\$[^`]*)`$")
 _MISSING = re.compile(r"missing required field `(?P<field>[^`]+)`")
@@ -107,7 +111,36 @@ def wire_or_reraise(
 
 def _is_wire(raw: object, type_: Any) -> bool:
     origin = get_origin(type_)
+    if origin in (Union, UnionType):
+        return any(_is_wire(raw, option) for option in get_args(type_))
     if origin is list:
         (item,) = get_args(type_)
         return isinstance(raw, list) and all(_is_wire(element, item) for element in raw)
     return isinstance(type_, type) and isinstance(raw, type_)
+
+
+def accepts_json(
+    type_: Any, *, exchange: str | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Let a mapper whose first argument is the wire struct ``type_`` also take that payload
+    as JSON text, bytes or parsed JSON (see :func:`wire_or_reraise`).
+
+    The struct itself goes straight through; only an ``AttributeError`` leads to the
+    conversion, so a malformed payload still ends in :class:`MappingError` with its path.
+    Costs one call frame; the hottest mappers write the ``except`` clause inline instead.
+    """
+
+    def decorate(mapper: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(mapper)
+        def mapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return mapper(*args, **kwargs)
+            except AttributeError as exc:
+                if not args:
+                    raise
+                wire = wire_or_reraise(args[0], type_, exc, exchange=exchange)
+                return mapper(*(wire, *args[1:]), **kwargs)
+
+        return mapped
+
+    return decorate

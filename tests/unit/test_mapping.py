@@ -5,7 +5,7 @@ import msgspec
 import pytest
 
 from exchangekit import MappingError
-from exchangekit.mapping import convert, decoder, to_wire, wire_or_reraise
+from exchangekit.mapping import accepts_json, convert, decoder, to_wire, wire_or_reraise
 
 
 class FillRow(msgspec.Struct):
@@ -118,3 +118,19 @@ def test_an_attribute_error_on_the_right_struct_is_a_defect_raised_again() -> No
     assert wire_or_reraise([{"price": "1", "qty": "1"}], list[FillRow], error) == [
         FillRow(price=Decimal(1), qty=Decimal(1))
     ]
+
+
+@accepts_json(Resp, exchange="x")
+def _count_fills(raw: Resp, extra: int = 0) -> int:
+    return len(raw.fills) + extra
+
+
+def test_accepts_json_maps_parsed_json_text_and_structs_alike() -> None:
+    assert _count_fills(msgspec.json.decode(BODY), 1) == 2
+    assert _count_fills(BODY, extra=2) == 3
+    assert _count_fills(decode(BODY.encode())) == 1
+    with pytest.raises(MappingError) as info:
+        _count_fills({"status": "NEW"})
+    assert info.value.path == "$.fills"
+    with pytest.raises(MappingError):
+        _count_fills(None)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from exchangekit.mapping import accepts_json, wire_or_reraise
 from exchangekit.models import (
     Balance,
     MarginMode,
@@ -13,7 +14,13 @@ from exchangekit.models import (
     PositionSide,
 )
 from exchangekit_binance import schemas as s
-from exchangekit_binance.mappers.common import _POSITION_SIDE, ZERO, SymbolMap, _unmappable
+from exchangekit_binance.mappers.common import (
+    _POSITION_SIDE,
+    EXCHANGE,
+    ZERO,
+    SymbolMap,
+    _unmappable,
+)
 
 __all__ = [
     "position_from_risk",
@@ -26,6 +33,7 @@ __all__ = [
 # -- balances and positions ----------------------------------------------------------------
 
 
+@accepts_json(s.SpotAccount, exchange=EXCHANGE)
 def spot_balances(raw: s.SpotAccount, *, include_zero: bool = False) -> list[Balance]:
     """``/api/v3/account`` balances (``total = free + locked``); zero rows skipped by default."""
     try:
@@ -38,6 +46,7 @@ def spot_balances(raw: s.SpotAccount, *, include_zero: bool = False) -> list[Bal
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(s.UsdmAccount, exchange=EXCHANGE)
 def usdm_account_balances(raw: s.UsdmAccount) -> list[Balance]:
     """``/fapi/v3/account`` assets: free = available, locked = initial margin,
     total = margin balance (wallet + unrealized PnL), as the account page shows them."""
@@ -55,6 +64,7 @@ def usdm_account_balances(raw: s.UsdmAccount) -> list[Balance]:
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(list[s.UsdmBalance], exchange=EXCHANGE)
 def usdm_balances(rows: Sequence[s.UsdmBalance]) -> list[Balance]:
     """``/fapi/v3/balance``: free = available, total = wallet balance, locked = the rest."""
     try:
@@ -107,10 +117,15 @@ def position_from_risk(row: s.UsdmPositionRisk, symbols: SymbolMap) -> Position:
             margin_mode=MarginMode.ISOLATED if row.isolatedWallet else MarginMode.CROSS,
             timestamp_ms=row.updateTime or None,
         )
+    except AttributeError as exc:  # parsed JSON, not the struct: convert, map again
+        return position_from_risk(
+            wire_or_reraise(row, s.UsdmPositionRisk, exc, exchange=EXCHANGE), symbols
+        )
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise _unmappable(exc, row) from exc
 
 
+@accepts_json(list[s.UsdmPositionRisk], exchange=EXCHANGE)
 def positions_from_risk(
     rows: Sequence[s.UsdmPositionRisk], symbols: SymbolMap, *, include_flat: bool = False
 ) -> list[Position]:

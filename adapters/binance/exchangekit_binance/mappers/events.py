@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Balance,
     Candle,
@@ -22,6 +23,7 @@ from exchangekit_binance.mappers.common import (
     _SPOT_SHAPE,
     _STATUS,
     _USDM_SHAPE,
+    EXCHANGE,
     TRAILING,
     ZERO,
     SymbolMap,
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 
+@accepts_json(s.Ticker24hEvent, exchange=EXCHANGE)
 def ticker_from_event(ev: s.Ticker24hEvent, symbols: SymbolMap) -> Ticker:
     """``<symbol>@ticker`` event -> :class:`Ticker` (timestamp = event time)."""
     return Ticker(
@@ -65,6 +68,7 @@ def ticker_from_event(ev: s.Ticker24hEvent, symbols: SymbolMap) -> Ticker:
     )
 
 
+@accepts_json(s.KlineEvent, exchange=EXCHANGE)
 def candle_from_event(ev: s.KlineEvent, symbols: SymbolMap) -> Candle:
     """``<symbol>@kline_<interval>`` event -> :class:`Candle` (``closed`` = Binance's ``x``)."""
     k = ev.k
@@ -84,6 +88,7 @@ def candle_from_event(ev: s.KlineEvent, symbols: SymbolMap) -> Candle:
     )
 
 
+@accepts_json(s.DepthUpdateEvent, exchange=EXCHANGE)
 def order_book_from_event(ev: s.DepthUpdateEvent, symbols: SymbolMap) -> OrderBook:
     """A diff-depth event as a partial book (levels to set; quantity 0 deletes)."""
     return OrderBook(
@@ -95,6 +100,7 @@ def order_book_from_event(ev: s.DepthUpdateEvent, symbols: SymbolMap) -> OrderBo
     )
 
 
+@accepts_json(s.TradeEvent | s.AggTradeEvent, exchange=EXCHANGE)
 def trade_from_event(ev: s.TradeEvent | s.AggTradeEvent, symbols: SymbolMap) -> Trade:
     """Public trade: ``m`` (buyer is maker) means the taker sold."""
     trade_id = ev.t if isinstance(ev, s.TradeEvent) else ev.a
@@ -108,6 +114,7 @@ def trade_from_event(ev: s.TradeEvent | s.AggTradeEvent, symbols: SymbolMap) -> 
     )
 
 
+@accepts_json(s.ExecutionReport, exchange=EXCHANGE)
 def execution_report(ev: s.ExecutionReport, symbols: SymbolMap) -> tuple[Order, Fill | None]:
     """Spot ``executionReport`` -> the order's new state, and a fill when ``x == TRADE``."""
     try:
@@ -153,6 +160,7 @@ def execution_report(ev: s.ExecutionReport, symbols: SymbolMap) -> tuple[Order, 
         raise _unmappable(exc, ev) from exc
 
 
+@accepts_json(s.OrderTradeUpdateEvent, exchange=EXCHANGE)
 def order_trade_update(
     ev: s.OrderTradeUpdateEvent, symbols: SymbolMap
 ) -> tuple[Order, Fill | None]:
@@ -206,6 +214,7 @@ def order_trade_update(
         raise _unmappable(exc, ev) from exc
 
 
+@accepts_json(s.OutboundAccountPosition, exchange=EXCHANGE)
 def account_position_balances(ev: s.OutboundAccountPosition) -> list[Balance]:
     """``outboundAccountPosition`` -> the balances that changed."""
     try:
@@ -214,6 +223,7 @@ def account_position_balances(ev: s.OutboundAccountPosition) -> list[Balance]:
         raise _unmappable(exc, ev) from exc
 
 
+@accepts_json(s.UsdmAccountUpdateEvent, exchange=EXCHANGE)
 def account_update_balances(ev: s.UsdmAccountUpdateEvent) -> list[Balance]:
     """``ACCOUNT_UPDATE`` balances. Binance pushes no available balance here, so free is the
     cross wallet balance, total the wallet balance and locked the isolated part between them."""
@@ -225,6 +235,7 @@ def account_update_balances(ev: s.UsdmAccountUpdateEvent) -> list[Balance]:
         raise _unmappable(exc, ev) from exc
 
 
+@accepts_json(s.UsdmAccountUpdateEvent, exchange=EXCHANGE)
 def account_update_positions(ev: s.UsdmAccountUpdateEvent, symbols: SymbolMap) -> list[Position]:
     """``ACCOUNT_UPDATE`` positions (flat ones included: they report a close)."""
     try:
@@ -246,6 +257,7 @@ def account_update_positions(ev: s.UsdmAccountUpdateEvent, symbols: SymbolMap) -
         raise _unmappable(exc, ev) from exc
 
 
+@accepts_json(s.AlgoUpdateEvent, exchange=EXCHANGE)
 def algo_update(ev: s.AlgoUpdateEvent, symbols: SymbolMap) -> Order:
     """Futures ``ALGO_UPDATE`` -> the conditional order as it is now.
 

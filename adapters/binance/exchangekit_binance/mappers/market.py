@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from exchangekit.mapping import accepts_json, wire_or_reraise
 from exchangekit.models import (
     Candle,
     Instrument,
@@ -15,7 +16,7 @@ from exchangekit.models import (
     Ticker,
 )
 from exchangekit_binance import schemas as s
-from exchangekit_binance.mappers.common import ZERO, SymbolMap, _fail, _opt, _unmappable
+from exchangekit_binance.mappers.common import EXCHANGE, ZERO, SymbolMap, _fail, _opt, _unmappable
 
 __all__ = [
     "candles",
@@ -79,6 +80,7 @@ def _untradable(status: str, found: dict[str, s.SymbolFilter]) -> bool:
     return price is None or price.tickSize is None or lot is None or lot.stepSize is None
 
 
+@accepts_json(s.SpotExchangeInfo, exchange=EXCHANGE)
 def spot_instruments(info: s.SpotExchangeInfo) -> list[Instrument]:
     """Every spot symbol as an :class:`Instrument` (``active`` when status is TRADING)."""
     try:
@@ -107,6 +109,7 @@ def spot_instruments(info: s.SpotExchangeInfo) -> list[Instrument]:
 _PERPETUAL_FAR_FUTURE_MS = 4_000_000_000_000  # perpetuals carry deliveryDate 4133404800000
 
 
+@accepts_json(s.UsdmExchangeInfo, exchange=EXCHANGE)
 def usdm_instruments(info: s.UsdmExchangeInfo) -> list[Instrument]:
     """USDⓈ-M symbols: ``BTC/USDT:USDT`` perpetuals, ``BTC/USDT:USDT-261225`` futures.
 
@@ -175,10 +178,13 @@ def spot_ticker(raw: s.SpotTicker24h, symbols: SymbolMap) -> Ticker:
             quote_volume=raw.quoteVolume,
             timestamp_ms=raw.closeTime,
         )
+    except AttributeError as exc:  # parsed JSON, not the struct: convert, map again
+        return spot_ticker(wire_or_reraise(raw, s.SpotTicker24h, exc, exchange=EXCHANGE), symbols)
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(s.UsdmTicker24h, exchange=EXCHANGE)
 def usdm_ticker(
     raw: s.UsdmTicker24h, symbols: SymbolMap, book: s.BookTicker | None = None
 ) -> Ticker:
@@ -202,6 +208,7 @@ def usdm_ticker(
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(list[s.KlineRow], exchange=EXCHANGE)
 def candles(rows: Sequence[s.KlineRow], symbol: str, interval: str, *, now_ms: int) -> list[Candle]:
     """Kline rows -> candles; a row whose close time is not before ``now_ms`` is open."""
     out = []
@@ -225,6 +232,7 @@ def candles(rows: Sequence[s.KlineRow], symbol: str, interval: str, *, now_ms: i
     return out
 
 
+@accepts_json(s.DepthSnapshot, exchange=EXCHANGE)
 def order_book(raw: s.DepthSnapshot, symbol: str, *, received_ms: int | None = None) -> OrderBook:
     """Depth snapshot -> :class:`OrderBook` (``sequence`` = ``lastUpdateId``).
 

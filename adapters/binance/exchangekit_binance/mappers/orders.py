@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import msgspec
 
-from exchangekit.mapping import mapping_error
+from exchangekit.mapping import accepts_json, mapping_error, wire_or_reraise
 from exchangekit.models import (
     Fill,
     Order,
@@ -89,10 +89,13 @@ def spot_order(raw: s.SpotOrder, symbols: SymbolMap) -> Order:
         if post_only:
             _set_unusual(order, post_only=True)
         return order
+    except AttributeError as exc:  # parsed JSON, not the struct: convert, map again
+        return spot_order(wire_or_reraise(raw, s.SpotOrder, exc, exchange=EXCHANGE), symbols)
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(s.SpotOrder, exchange=EXCHANGE)
 def spot_fills(raw: s.SpotOrder, symbols: SymbolMap) -> list[Fill]:
     """The executions in a FULL placement response (maker flag not reported: ``None``)."""
     try:
@@ -124,6 +127,7 @@ def spot_fills(raw: s.SpotOrder, symbols: SymbolMap) -> list[Fill]:
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(s.SpotOrder, exchange=EXCHANGE)
 def spot_placement(raw: s.SpotOrder, symbols: SymbolMap) -> tuple[Order, list[Fill]]:
     """A FULL placement response -> the order and its fills, in one pass.
 
@@ -164,6 +168,7 @@ def spot_placement(raw: s.SpotOrder, symbols: SymbolMap) -> tuple[Order, list[Fi
     return order, out
 
 
+@accepts_json(list[s.SpotCancelAllItem], exchange=EXCHANGE)
 def spot_cancel_all(items: Sequence[s.SpotCancelAllItem], symbols: SymbolMap) -> list[Order]:
     """``DELETE /api/v3/openOrders`` -> every cancelled order, order-list legs flattened."""
     try:
@@ -223,10 +228,13 @@ def usdm_order(raw: s.UsdmOrder, symbols: SymbolMap) -> Order:
                 order, created_ms=raw.time, reduce_only=raw.reduceOnly, post_only=post_only
             )
         return order
+    except AttributeError as exc:  # parsed JSON, not the struct: convert, map again
+        return usdm_order(wire_or_reraise(raw, s.UsdmOrder, exc, exchange=EXCHANGE), symbols)
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise _unmappable(exc, raw) from exc
 
 
+@accepts_json(s.UsdmAlgoOrder, exchange=EXCHANGE)
 def usdm_algo_order(raw: s.UsdmAlgoOrder, symbols: SymbolMap) -> Order:
     """A futures conditional (Algo Service) order -> :class:`Order`.
 
@@ -278,6 +286,8 @@ def spot_trade(raw: s.SpotMyTrade, symbols: SymbolMap) -> Fill:
             is_maker=raw.isMaker,
             timestamp_ms=raw.time,
         )
+    except AttributeError as exc:  # parsed JSON, not the struct: convert, map again
+        return spot_trade(wire_or_reraise(raw, s.SpotMyTrade, exc, exchange=EXCHANGE), symbols)
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise _unmappable(exc, raw) from exc
 
@@ -299,5 +309,7 @@ def usdm_trade(raw: s.UsdmUserTrade, symbols: SymbolMap) -> Fill:
             timestamp_ms=raw.time,
             realized_pnl=raw.realizedPnl,
         )
+    except AttributeError as exc:  # parsed JSON, not the struct: convert, map again
+        return usdm_trade(wire_or_reraise(raw, s.UsdmUserTrade, exc, exchange=EXCHANGE), symbols)
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise _unmappable(exc, raw) from exc
