@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Balance,
     MarginMode,
@@ -15,6 +16,7 @@ from exchangekit_bybit.mappers.common import (
     _BOTH,
     _CROSS,
     _ISOLATED,
+    EXCHANGE,
     ZERO,
     SymbolMap,
     _opt,
@@ -31,6 +33,7 @@ __all__ = ["balances", "position", "positions"]
 # -- balances and positions ----------------------------------------------------------------
 
 
+@accepts_json(s.WalletBalance, exchange=EXCHANGE)
 def balances(result: s.WalletBalance, *, include_zero: bool = False) -> list[Balance]:
     """Unified-account coins -> balances.
 
@@ -57,6 +60,7 @@ def balances(result: s.WalletBalance, *, include_zero: bool = False) -> list[Bal
 _POSITION_SIDE = {"Buy": PositionSide.LONG, "Sell": PositionSide.SHORT}
 
 
+@accepts_json(s.Position, exchange=EXCHANGE)
 def position(raw: s.Position, symbols: SymbolMap, *, path: str = "$") -> Position:
     """A ``/v5/position/list`` row -> :class:`Position` (quantity = ``size``).
 
@@ -136,6 +140,7 @@ def _position_checked(raw: s.Position, symbols: SymbolMap, path: str) -> Positio
     )
 
 
+@accepts_json(s.PositionList, exchange=EXCHANGE)
 def positions(
     result: s.PositionList, symbols: SymbolMap, *, include_flat: bool = False
 ) -> list[Position]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Candle,
     Instrument,
@@ -14,6 +15,7 @@ from exchangekit.models import (
 from exchangekit_bybit import schemas as s
 from exchangekit_bybit.mappers.common import (
     _INTERVAL_MS,
+    EXCHANGE,
     ZERO,
     SymbolMap,
     _fail,
@@ -83,6 +85,7 @@ def _linear_instrument(raw: s.Instrument, path: str) -> Instrument | None:
     )
 
 
+@accepts_json(s.InstrumentList, exchange=EXCHANGE)
 def instruments(result: s.InstrumentList) -> list[Instrument]:
     """``/v5/market/instruments-info`` -> instruments (spot pairs or linear perpetuals).
 
@@ -106,11 +109,13 @@ def instruments(result: s.InstrumentList) -> list[Instrument]:
 # -- market data ---------------------------------------------------------------------------
 
 
+@accepts_json(s.Envelope[s.ServerTime], exchange=EXCHANGE)
 def server_time_ms(envelope: s.Envelope[s.ServerTime]) -> int:
     """Server time in ms from ``/v5/market/time`` (``timeNano`` / 10**6)."""
     return _ms(envelope.result.timeNano, "$.result.timeNano", envelope) // 1_000_000
 
 
+@accepts_json(s.Ticker, exchange=EXCHANGE)
 def ticker(raw: s.Ticker, symbols: SymbolMap, *, timestamp_ms: int, path: str = "$") -> Ticker:
     """A ``/v5/market/tickers`` row -> :class:`Ticker`.
 
@@ -181,6 +186,7 @@ def _ticker_checked(raw: s.Ticker, symbols: SymbolMap, timestamp_ms: int, path: 
     )
 
 
+@accepts_json(s.KlineResult, exchange=EXCHANGE)
 def candles(result: s.KlineResult, symbol: str, interval: str, *, now_ms: int) -> list[Candle]:
     """Kline rows -> candles, **oldest first** (Bybit sends newest first).
 
@@ -222,6 +228,7 @@ def candles(result: s.KlineResult, symbol: str, interval: str, *, now_ms: int) -
     return out
 
 
+@accepts_json(s.OrderBookResult, exchange=EXCHANGE)
 def order_book(
     raw: s.OrderBookResult, symbols: SymbolMap, *, received_ms: int | None = None
 ) -> OrderBook:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from msgspec.structs import force_setattr
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Fill,
     Order,
@@ -21,6 +22,7 @@ from exchangekit_bybit.mappers.common import (
     _STATUS,
     _TERMINAL_WIRE,
     _TIF,
+    EXCHANGE,
     ZERO,
     SymbolMap,
     _ms,
@@ -49,6 +51,7 @@ def _qty_in_quote(raw: s.Order, symbols: SymbolMap) -> bool:
     return raw.side == "Buy"
 
 
+@accepts_json(s.Order, exchange=EXCHANGE)
 def order(raw: s.Order, symbols: SymbolMap, *, path: str = "$") -> Order:
     """A ``/v5/order/realtime`` or ``/v5/order/history`` row -> :class:`Order`.
 
@@ -204,6 +207,7 @@ def _order_checked(raw: s.Order, symbols: SymbolMap, path: str) -> Order:
     )
 
 
+@accepts_json(s.OrderList, exchange=EXCHANGE)
 def orders(result: s.OrderList, symbols: SymbolMap) -> list[Order]:
     """Every row of an order list, in Bybit's order (newest first)."""
     out = []
@@ -220,7 +224,7 @@ TRADE_EXEC_TYPES = frozenset({"Trade", "BustTrade", "AdlTrade", "BlockTrade", "M
 not executions of an order."""
 
 
-def fill(raw: s.Execution, symbols: SymbolMap, *, path: str = "$") -> Fill:
+def _fill(raw: s.Execution, symbols: SymbolMap, *, path: str = "$") -> Fill:
     """A ``/v5/execution/list`` row -> :class:`Fill`.
 
     The fee asset is ``feeCurrency`` when Bybit fills it in (spot), else the symbol's settle
@@ -242,10 +246,14 @@ def fill(raw: s.Execution, symbols: SymbolMap, *, path: str = "$") -> Fill:
     )
 
 
+fill = accepts_json(s.Execution, exchange=EXCHANGE)(_fill)
+
+
+@accepts_json(s.ExecutionList, exchange=EXCHANGE)
 def fills(result: s.ExecutionList, symbols: SymbolMap) -> list[Fill]:
     """The trade executions of a list (funding and settlement rows are skipped)."""
     return [
-        fill(row, symbols, path=f"$.result.list[{index}]")
+        _fill(row, symbols, path=f"$.result.list[{index}]")
         for index, row in enumerate(result.list)
         if row.execType in TRADE_EXEC_TYPES
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Balance,
     MarginMode,
@@ -10,6 +11,7 @@ from exchangekit.models import (
 )
 from exchangekit_okx import schemas as s
 from exchangekit_okx.mappers.common import (
+    EXCHANGE,
     ZERO,
     SymbolMap,
     _base,
@@ -26,6 +28,7 @@ __all__ = ["balances", "positions"]
 # -- account -------------------------------------------------------------------------------
 
 
+@accepts_json(s.Envelope[s.Balance], exchange=EXCHANGE)
 def balances(envelope: s.Envelope[s.Balance], *, include_zero: bool = False) -> list[Balance]:
     """``account/balance`` details: free = ``availBal``, locked = ``frozenBal``,
     total = ``eq`` (equity: includes unrealized PnL in margin modes)."""
@@ -43,6 +46,7 @@ def balances(envelope: s.Envelope[s.Balance], *, include_zero: bool = False) -> 
     return out
 
 
+@accepts_json(s.Envelope[s.Position], exchange=EXCHANGE)
 def positions(
     envelope: s.Envelope[s.Position], symbols: SymbolMap, *, include_flat: bool = False
 ) -> list[Position]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Candle,
     Instrument,
@@ -15,6 +16,7 @@ from exchangekit.models import (
 from exchangekit_okx import schemas as s
 from exchangekit_okx.mappers.common import (
     _SPOT,
+    EXCHANGE,
     SymbolMap,
     _dec,
     _fail,
@@ -29,6 +31,7 @@ __all__ = ["server_time_ms", "instruments", "ticker", "candles", "order_book"]
 # -- public data ---------------------------------------------------------------------------
 
 
+@accepts_json(s.Envelope[s.ServerTime], exchange=EXCHANGE)
 def server_time_ms(envelope: s.Envelope[s.ServerTime]) -> int:
     """``public/time`` -> epoch milliseconds."""
     if not envelope.data:
@@ -97,6 +100,7 @@ def _swap_instrument(row: s.Instrument, path: str) -> Instrument:
     )
 
 
+@accepts_json(s.Envelope[s.Instrument], exchange=EXCHANGE)
 def instruments(envelope: s.Envelope[s.Instrument]) -> list[Instrument]:
     """``public/instruments`` -> spot pairs and linear swaps (others are left out)."""
     out = []
@@ -109,6 +113,7 @@ def instruments(envelope: s.Envelope[s.Instrument]) -> list[Instrument]:
     return out
 
 
+@accepts_json(s.Envelope[s.Ticker], exchange=EXCHANGE)
 def ticker(envelope: s.Envelope[s.Ticker], symbols: SymbolMap) -> Ticker:
     """``market/ticker`` -> :class:`Ticker`, sizes and volume in base units.
 
@@ -207,6 +212,7 @@ def _ticker_checked(row: s.Ticker, symbols: SymbolMap, envelope: s.Envelope[s.Ti
     )
 
 
+@accepts_json(s.Envelope[s.Candle], exchange=EXCHANGE)
 def candles(
     envelope: s.Envelope[s.Candle], symbol: str, interval: str, symbols: SymbolMap
 ) -> list[Candle]:
@@ -244,6 +250,7 @@ def candles(
     return out
 
 
+@accepts_json(s.Envelope[s.OrderBook], exchange=EXCHANGE)
 def order_book(envelope: s.Envelope[s.OrderBook], symbol: str, symbols: SymbolMap) -> OrderBook:
     """``market/books`` -> :class:`OrderBook`, sizes in base units, best first.
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from exchangekit.mapping import accepts_json
 from exchangekit.models import (
     Fill,
     Instrument,
@@ -29,6 +30,7 @@ from exchangekit_okx.mappers.client_ids import (
 from exchangekit_okx.mappers.common import (
     _LIMIT,
     _SPOT,
+    EXCHANGE,
     ZERO,
     SymbolMap,
     _base,
@@ -216,6 +218,7 @@ def _order(row: s.Order, symbols: SymbolMap, p: str, raw: Any) -> Order:
     return order
 
 
+@accepts_json(s.Envelope[s.Order], exchange=EXCHANGE)
 def orders(
     envelope: s.Envelope[s.Order], symbols: SymbolMap, *, skip_unknown: bool = False
 ) -> list[Order]:
@@ -236,6 +239,7 @@ def orders(
     return out
 
 
+@accepts_json(s.Envelope[s.Order], exchange=EXCHANGE)
 def order(envelope: s.Envelope[s.Order], symbols: SymbolMap) -> Order:
     """``GET trade/order`` -> the one order it returns."""
     if not envelope.data:
@@ -278,6 +282,7 @@ def order_from_ack(
     )
 
 
+@accepts_json(s.Envelope[s.Fill], exchange=EXCHANGE)
 def fills(envelope: s.Envelope[s.Fill], symbols: SymbolMap) -> list[Fill]:
     """``trade/fills`` -> fills in base units; fee sign flipped to a cost (module doc)."""
     out = []
@@ -302,6 +307,7 @@ def fills(envelope: s.Envelope[s.Fill], symbols: SymbolMap) -> list[Fill]:
     return out
 
 
+@accepts_json(s.Envelope[s.Fill], exchange=EXCHANGE)
 def fills_with_bill_ids(envelope: s.Envelope[s.Fill], symbols: SymbolMap) -> list[tuple[str, Fill]]:
     """:func:`fills`, each with its ``billId``: the cursor OKX pages fill lists by."""
     for index, row in enumerate(envelope.data):
