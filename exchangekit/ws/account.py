@@ -17,9 +17,24 @@ import msgspec
 
 from exchangekit.errors import NotSupported
 from exchangekit.models import Balance, Fill, Order, Position
+from exchangekit.ws.events import EventKind, SessionEvent
 from exchangekit.ws.fanout import Inbox
 
-__all__ = ["AccountFeed", "AccountUpdate"]
+__all__ = ["AccountFeed", "AccountUpdate", "unmappable_push"]
+
+
+def unmappable_push(what: str, error: BaseException, *, at_ms: int, key: str) -> SessionEvent:
+    """The ``gap`` event a private stream publishes for a push it could not map (a new enum
+    value, schema drift): nothing of it reached the consumers, who must reconcile over REST
+    (the reference bot does so on every ``gap``). Never silent, never fatal to the stream."""
+    path = getattr(error, "path", None) or "$"
+    reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    return SessionEvent(
+        kind=EventKind.GAP,
+        at_ms=at_ms,
+        key=key,
+        detail=f"{what} not delivered: unmappable at {path} ({reason}); reconcile over REST",
+    )
 
 
 class AccountUpdate(msgspec.Struct, frozen=True, gc=False):

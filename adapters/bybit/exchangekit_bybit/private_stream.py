@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from exchangekit.errors import AuthenticationError
+from exchangekit.errors import AuthenticationError, MappingError
 from exchangekit.mapping import decoder
 from exchangekit.models import Fill, Order
 from exchangekit.ratelimit import Cost
@@ -41,7 +41,7 @@ from exchangekit.ws import (
     WsSession,
     WsVenue,
 )
-from exchangekit.ws.account import AccountFeed, AccountUpdate
+from exchangekit.ws.account import AccountFeed, AccountUpdate, unmappable_push
 from exchangekit_bybit import mappers as m
 from exchangekit_bybit import schemas as s
 from exchangekit_bybit import stream_schemas as ws
@@ -233,9 +233,14 @@ class PrivateStream(AccountFeed):
         data = bytes(frame.data)
         if self._ctx.observe is not None:
             self._ctx.observe(f"ws {family}", schema, data)
+        try:
+            rows = decode(data)
+        except MappingError as exc:
+            self._lost(f"{family} message", exc)
+            return None
         # Each private message has its own id; a replay (rotation, duplicate) repeats it.
         dedupe = frame.id if frame.id else hash(data)
-        return Routed(PRIVATE_KEY, (family, decode(data)), (family, dedupe))
+        return Routed(PRIVATE_KEY, (family, rows), (family, dedupe))
 
     def _map(self, payload: object) -> PrivateUpdate | None:
         symbols = self._symbols
@@ -244,9 +249,15 @@ class PrivateStream(AccountFeed):
         family, rows = payload
         try:
             return self._map_rows(family, rows, symbols)
-        except Exception:  # schema drift in one message must not end the stream
-            log.exception("%s: %s message could not be mapped", self._name, family)
+        except Exception as exc:  # schema drift in one message must not end the stream
+            self._lost(f"{family} message", exc)
         return None
+
+    def _lost(self, what: str, exc: Exception) -> None:
+        """A push that could not be mapped: logged, and a ``gap`` for the consumers."""
+        log.warning("%s: %s could not be mapped: %r", self._name, what, exc)
+        event = unmappable_push(what, exc, at_ms=self._ctx.clock.now_ms(), key=PRIVATE_KEY)
+        self._ctx.events.publish(self._name, event)
 
     def _restore(self, item: T) -> T:
         """The caller's own client order id where this client sent it encoded."""

@@ -36,7 +36,7 @@ from exchangekit.ws import (
     WsSession,
     WsVenue,
 )
-from exchangekit.ws.account import AccountFeed, AccountUpdate
+from exchangekit.ws.account import AccountFeed, AccountUpdate, unmappable_push
 from exchangekit_okx import mappers as m
 from exchangekit_okx import schemas as s
 from exchangekit_okx import stream_schemas as w
@@ -253,6 +253,10 @@ class PrivateStream(AccountFeed):
                 rows_p: s.Envelope[s.Position] = s.Envelope(code="0", data=_decode_positions(data))
                 positions = m.positions(rows_p, symbols, include_flat=True)
                 return UserUpdate(positions=tuple(positions))
-        except Exception:  # schema drift in one push must not end the stream
-            log.exception("%s: push could not be mapped: %r", self._name, payload)
+        except Exception as exc:  # schema drift in one push must not end the stream
+            log.warning("%s: %s push could not be mapped: %r", self._name, channel, exc)
+            event = unmappable_push(
+                f"{channel} push", exc, at_ms=self._ctx.clock.now_ms(), key=USER_KEY
+            )
+            self._ctx.events.publish(self._name, event)
         return None
