@@ -12,8 +12,8 @@ Each case times three things on the same bytes in the same run:
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -82,23 +82,11 @@ def _ccxt() -> tuple[Any, Any]:
     return okx, okx.market("BTC/USDT:USDT")
 
 
-def _case(
-    name: str,
-    unit: str,
-    units: int,
-    ours: Callable[[], object],
-    bare: Callable[[], object],
-    peer: Callable[[], object],
-    *,
-    loops: int,
-    repeat: int,
-) -> Result:
-    return parse_case(
-        name, unit, units, ours, bare, peer, peer_name=PEER, loops=loops, repeat=repeat,
-        note=lambda overhead: (
-            f"time ours/bare = {overhead:.2f}; swap sizes converted to base (ccxt keeps contracts)"
-        ),
-    )  # fmt: skip
+def _note(overhead: float) -> str:
+    return f"time ours/bare = {overhead:.2f}; swap sizes converted to base (ccxt keeps contracts)"
+
+
+_case = functools.partial(parse_case, peer_name=PEER, note=_note)
 
 
 def run(quick: bool) -> list[Result]:
