@@ -36,7 +36,6 @@ from exchangekit.models import (
     Order,
     OrderBook,
     OrderRequest,
-    OrderStatus,
     Position,
     Ticker,
     Trade,
@@ -47,18 +46,18 @@ from exchangekit.transport import Credentials, Endpoint, Params, ParamValue
 from exchangekit.ws import SessionEvent
 from exchangekit_binance import mappers as m
 from exchangekit_binance import schemas as s
+from exchangekit_binance.algo_orders import AlgoOrders
 from exchangekit_binance.cancel_all import cancel_by_id, cancel_conditional
 from exchangekit_binance.config import BinanceConfig
 from exchangekit_binance.fanout import EventBus, StreamContext
 from exchangekit_binance.history import PAGE, SPOT_WINDOW_MS, USDM_WINDOW_MS, trades_since
+from exchangekit_binance.position_mode import POSITION_SIDE_MISMATCH, PositionMode
 from exchangekit_binance.private_stream import UserStream
 from exchangekit_binance.rest import BinanceRest, same
 from exchangekit_binance.streams import DepthSnapshotText, MarketStreams
 
 __all__ = ["BinanceClient"]
 
-# -4061 "Order's position side does not match user's setting." (BFD error-code page).
-_POSITION_SIDE_MISMATCH = -4061
 _USDM_DEPTHS = (5, 10, 20, 50, 100, 500, 1000)  # the only limits /fapi/v1/depth accepts
 _MAX_LEVERAGE = 125
 
@@ -86,9 +85,8 @@ class BinanceClient(ClientLifecycle):
         self._instruments: dict[str, Instrument] | None = None
         self._symbols = m.SymbolMap()
         self._load_lock = asyncio.Lock()
-        self._dual_side: bool | None = None
-        """Futures: the account's position mode (hedge = True), read once, then cached."""
-        self._mode_lock = asyncio.Lock()
+        self._position_mode = PositionMode(self._rest, self._api, exchange=self.name)
+        self._algos = AlgoOrders(self._rest, self._api, self._symbol_map, exchange=self.name)
         ctx = StreamContext(
             exchange=self.name,
             market=config.market,
@@ -223,13 +221,16 @@ class BinanceClient(ClientLifecycle):
             )
         instrument.check_order(request)
         symbols = await self._symbol_map()
-        hedge = False if self._spot else await self._hedge_mode()
+        hedge = False if self._spot else await self._position_mode.hedge()
         reason = m.position_mode_problem(request, hedge_mode=hedge)
         if reason is not None:
             raise InvalidOrder(f"{self.name}: {reason}", exchange=self.name, client_order_id=cid)
         if m.uses_algo_endpoint(request, self.config.market):
             params = m.algo_order_params(request, symbols, hedge_mode=hedge)
-            endpoint, read = self._need(self._api.new_algo_order), self._algo_reader(symbols)
+            endpoint, read = (
+                self._need(self._api.new_algo_order),
+                lambda raw: m.usdm_algo_order(raw, symbols),
+            )
         else:
             params = m.order_params(request, symbols, market=self.config.market, hedge_mode=hedge)
             endpoint, read = self._api.new_order, self._order_reader(symbols)
@@ -237,8 +238,8 @@ class BinanceClient(ClientLifecycle):
             try:
                 order = await self._rest.call(endpoint, params, read, client_order_id=cid)
             except InvalidOrder as exc:
-                if exc.code == _POSITION_SIDE_MISMATCH:
-                    self._dual_side = None  # switched in the UI since we asked: ask again
+                if exc.code == POSITION_SIDE_MISMATCH:
+                    self._position_mode.forget()  # switched in the UI since we asked
                 raise
         return _with_client_id(order, cid)
 
@@ -264,10 +265,10 @@ class BinanceClient(ClientLifecycle):
                 )
             except OrderNotFound:
                 # Futures conditional orders live on the Algo Service until they trigger.
-                algo = await self._find_algo(symbol, order_id, client_order_id)
+                algo = await self._algos.find(symbol, order_id, client_order_id)
                 if algo is None:
                     raise
-                order = await self._cancel_algo(algo)
+                order = await self._algos.cancel(algo)
         return _with_client_id(order, client_order_id)
 
     async def cancel_all_orders(
@@ -297,11 +298,11 @@ class BinanceClient(ClientLifecycle):
             # Futures' cancel-all answers {"code": 200} without the orders: cancel the listed
             # ones by id (each answer is that order's own state), then sweep the rest.
             regular = await self._open(self._api.open_orders, params, self._order_reader(symbols))
-            algos = await self._open_algos(params, symbols)
+            algos = await self._algos.open(params, symbols)
             # Conditional orders first: one that triggers meanwhile becomes a regular order,
             # which the sweep below then catches.
             conditional = await asyncio.gather(
-                *(cancel_conditional(order, self._cancel_algo) for order in algos)
+                *(cancel_conditional(order, self._algos.cancel) for order in algos)
             )
             outcomes = await cancel_by_id(
                 self._rest,
@@ -326,7 +327,7 @@ class BinanceClient(ClientLifecycle):
                 self._api.query_order, params, self._order_reader(symbols)
             )
         except OrderNotFound:
-            algo = await self._find_algo(symbol, order_id, client_order_id)
+            algo = await self._algos.find(symbol, order_id, client_order_id)
             if algo is None:
                 raise
             order = algo
@@ -337,7 +338,7 @@ class BinanceClient(ClientLifecycle):
         symbols = await self._symbol_map()
         params = {"symbol": symbols.exchange(symbol)} if symbol else None
         orders = await self._open(self._api.open_orders, params, self._order_reader(symbols))
-        return orders + await self._open_algos(params, symbols)
+        return orders + await self._algos.open(params, symbols)
 
     async def get_fills(
         self, symbol: str, *, since_ms: int | None = None, limit: int | None = None
@@ -479,50 +480,12 @@ class BinanceClient(ClientLifecycle):
         mapper = m.spot_order if self._spot else m.usdm_order
         return lambda raw: mapper(raw, symbols)
 
-    def _algo_reader(self, symbols: m.SymbolMap) -> Callable[[Any], Order]:
-        return lambda raw: m.usdm_algo_order(raw, symbols)
-
     async def _open(
         self, endpoint: Endpoint | None, params: Params | None, read: Callable[[Any], Order]
     ) -> list[Order]:
         if endpoint is None:
             return []
         return await self._rest.call(endpoint, params, lambda rows: [read(row) for row in rows])
-
-    async def _open_algos(self, params: Params | None, symbols: m.SymbolMap) -> list[Order]:
-        return await self._open(self._api.open_algo_orders, params, self._algo_reader(symbols))
-
-    async def _find_algo(
-        self, symbol: str, order_id: str | None, client_order_id: str | None
-    ) -> Order | None:
-        if self._api.open_algo_orders is None:
-            return None
-        symbols = await self._symbol_map()
-        encoded = None if client_order_id is None else m.encode_client_order_id(client_order_id)
-        for order in await self._open_algos({"symbol": symbols.exchange(symbol)}, symbols):
-            if order.order_id == order_id or (encoded and order.client_order_id == encoded):
-                return order
-        return None
-
-    async def _cancel_algo(self, order: Order) -> Order:
-        params = {"algoId": order.order_id}
-        cid = order.client_order_id
-        await self._rest.call(
-            self._need(self._api.cancel_algo_order), params, same, client_order_id=cid
-        )
-        return _as_cancelled(order)
-
-    async def _hedge_mode(self) -> bool:
-        """The futures account's position mode (``GET /fapi/v1/positionSide/dual``), read on
-        first use and again after a -4061 refusal (the user may switch it in the UI)."""
-        if self._dual_side is not None:
-            return self._dual_side
-        async with self._mode_lock:
-            if self._dual_side is None:
-                endpoint = self._need(self._api.position_mode, "position mode")
-                mode = await self._rest.call(endpoint, None, same)
-                self._dual_side = bool(mode.dualSidePosition)
-            return self._dual_side
 
     async def _listen_key(self) -> str:
         key = await self._rest.call(self._need(self._api.listen_key_create), None, same)
@@ -542,10 +505,3 @@ def _with_client_id(order: Order, client_order_id: str | None) -> Order:
     if order.client_order_id != m.encode_client_order_id(client_order_id):
         return order
     return msgspec.structs.replace(order, client_order_id=client_order_id)
-
-
-def _as_cancelled(order: Order) -> Order:
-    """An order listed open just before a cancel-all that reports no orders (futures)."""
-    return msgspec.structs.replace(
-        order, status=OrderStatus.CANCELLED, remaining_quantity=Decimal(0)
-    )
