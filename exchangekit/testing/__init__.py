@@ -4,8 +4,10 @@ Needs the ``testing`` extra (``pip install exchangekit[testing]``) for the serve
 """
 
 from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule, InjectedFault
+from exchangekit.testing.streams import Collector, collecting
 
 __all__ = [
+    "Collector",
     "Dialect",
     "EmulatorRequest",
     "EmulatorResponse",
@@ -17,6 +19,7 @@ __all__ = [
     "InjectedFault",
     "WsConnection",
     "WsRoute",
+    "collecting",
     "json_response",
 ]
 

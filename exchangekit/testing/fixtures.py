@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -23,7 +23,9 @@ from exchangekit.testing.faults import FaultPlan
 from exchangekit.testing.registry import load_emulator
 from exchangekit.testing.server import EmulatorServer
 
-__all__ = ["emulator", "running_emulator"]
+__all__ = ["emulated_client", "emulator", "running_emulator"]
+
+C = TypeVar("C", bound=ExchangeClient)
 
 
 @contextlib.asynccontextmanager
@@ -44,6 +46,33 @@ async def running_emulator(
             yield server, client
         finally:
             await client.close()
+
+
+@contextlib.asynccontextmanager
+async def emulated_client(
+    name: str,
+    client_type: type[C],
+    *,
+    faults: FaultPlan | None = None,
+    client_options: dict[str, Any] | None = None,
+    **dialect_config: Any,
+) -> AsyncIterator[tuple[EmulatorServer, C]]:
+    """:func:`running_emulator` with the client checked to be a ``client_type``.
+
+    For tests that use an adapter's extras (``start_user_stream``, ``stream_events``...)
+    with the type checker's help::
+
+        async with emulated_client("binance", BinanceClient) as (server, client):
+            await client.start_user_stream()
+    """
+    async with running_emulator(
+        name, faults=faults, client_options=client_options, **dialect_config
+    ) as (server, client):
+        if not isinstance(client, client_type):
+            raise TypeError(
+                f"{name}: connect() made a {type(client).__name__}, not a {client_type.__name__}"
+            )
+        yield server, client
 
 
 @pytest.fixture

@@ -155,7 +155,10 @@ class EmulatorServer:
         info = EmulatorRequest(
             method=request.method.upper(),
             path=request.path,
-            query_string=request.query_string,
+            # As sent, still percent-encoded: dialects decode it once (``request.query``) and
+            # verify signatures over these exact bytes. aiohttp's ``query_string`` is already
+            # decoded, so parsing that would decode a ``%`` (or ``+``, ``%26``) twice.
+            query_string=request.rel_url.raw_query_string,
             headers=dict(request.headers),
             body=body,
             remote=request.remote or "127.0.0.1",

@@ -37,13 +37,14 @@ class EmulatorRequest:
     method: str
     path: str
     query_string: str
+    """The query exactly as sent (still percent-encoded): what a client signed."""
     headers: Mapping[str, str]
     body: bytes
     remote: str = "127.0.0.1"
 
     @property
     def query(self) -> list[tuple[str, str]]:
-        """Query parameters in the order they were sent."""
+        """Query parameters in the order they were sent, each decoded once."""
         return parse_qsl(self.query_string, keep_blank_values=True)
 
     @property

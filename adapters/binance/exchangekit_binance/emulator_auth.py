@@ -15,11 +15,11 @@ import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from exchangekit.testing.wire import EmulatorRequest
 from exchangekit_binance.emulator_wire import ApiCredentials, Refusal, Venue, mandatory
-from exchangekit_binance.signing import encode_params, hmac_sha256_hex, ws_payload
+from exchangekit_binance.signing import hmac_sha256_hex, ws_payload
 
 __all__ = [
     "TEST_API_KEY",
@@ -126,14 +126,9 @@ def check_signed(venue: Venue, request: EmulatorRequest, creds: ApiCredentials) 
     form = _is_form(request)
     body, body_sig = _without_signature(request.body.decode("utf-8", "replace") if form else "")
     signature = query_sig or body_sig or ""
-    # The server hands over the query string decoded; accept the client's percent-encoding
-    # of it too (what it signed), as Binance sees the raw bytes.
-    candidates = {
-        query + body,
-        encode_params(parse_qsl(query, keep_blank_values=True))
-        + encode_params(parse_qsl(body, keep_blank_values=True)),
-    }
-    if not signature_valid(creds, candidates, signature):
+    # The raw bytes as sent (the server hands the query over still encoded), as Binance
+    # verifies them: a client that signed one encoding and sent another is refused.
+    if not signature_valid(creds, [query + body], signature):
         raise Refusal(-1022, "Signature for this request is not valid.")
     verdict = check_timestamp(venue.now_ms(), params["timestamp"], params.get("recvWindow"))
     if verdict is not None:

@@ -34,7 +34,6 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 import msgspec
 
@@ -53,7 +52,6 @@ from exchangekit.sim import (
 )
 from exchangekit.testing.registry import EmulatorSpec
 from exchangekit.testing.wire import EmulatorRequest, EmulatorResponse, HttpRoute, WsRoute
-from exchangekit.transport import encode_params
 from exchangekit.transport.endpoint import Endpoint, Security
 from exchangekit_bybit import endpoints as ep
 from exchangekit_bybit.emulator_orders import OrderHandlers
@@ -371,16 +369,16 @@ class BybitDialect:
         window = headers.get("X-BAPI-RECV-WINDOW", "5000")
         if not timestamp or not sign or not timestamp.isdigit() or not window.isdigit():
             raise Refusal(10001, "params error: missing X-BAPI-TIMESTAMP or X-BAPI-SIGN")
-        if request.method == "GET":
-            decoded = request.query_string
-            payloads = {decoded, encode_params(parse_qsl(decoded, keep_blank_values=True))}
-        else:
-            payloads = {request.body.decode("utf-8", "replace")}
-        signed = [
-            rest_signature(creds.api_secret, int(timestamp), creds.api_key, int(window), p)
-            for p in payloads
-        ]
-        if not any(hmac.compare_digest(s, sign.lower()) for s in signed):
+        # The query string exactly as sent (still encoded) or the body: what the client signed.
+        payload = (
+            request.query_string
+            if request.method == "GET"
+            else request.body.decode("utf-8", "replace")
+        )
+        signed = rest_signature(
+            creds.api_secret, int(timestamp), creds.api_key, int(window), payload
+        )
+        if not hmac.compare_digest(signed, sign.lower()):
             raise Refusal(10004, "error sign! origin_string[...]")
         now = self.venue.now_ms()
         ts = int(timestamp)

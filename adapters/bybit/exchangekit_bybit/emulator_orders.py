@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from urllib.parse import quote, unquote
 
 from exchangekit.errors import (
     DuplicateClientOrderId,
@@ -34,7 +35,7 @@ from exchangekit_bybit.emulator_wire import (
     order_row,
 )
 
-__all__ = ["POST_ONLY_REJECT", "OrderHandlers"]
+__all__ = ["POST_ONLY_REJECT", "OrderHandlers", "issue_cursor"]
 
 ZERO = Decimal(0)
 _ORDER_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
@@ -327,7 +328,12 @@ class OrderHandlers(Handlers):
         limit = min(call.integer("limit") or 20, 50)
         orders = self._open(call.account, category, listing)
         page = self._order_list(category, orders)
-        page["list"] = page["list"][:limit]
+        # [?] the cursor here is an offset into the newest-first list (Bybit does not say
+        # what its realtime cursor stands for); an order placed between pages shifts it.
+        offset = _cursor_position(call.text("cursor")) or 0
+        rows = page["list"]
+        page["list"] = rows[offset : offset + limit]
+        page["nextPageCursor"] = issue_cursor(offset + limit) if len(rows) > offset + limit else ""
         return page
 
     def history(self, call: Call) -> Payload:
@@ -383,10 +389,7 @@ class OrderHandlers(Handlers):
             order = self.sim.get_order(call.account, order_id=f.order_id)
             rows.append(execution_row(found, f, order, next(self.venue.seq)))
         more = len(matching) > limit
-        # Bybit's cursors look like "132766%3A2%2C132766%3A2"; ours are bare positions, as
-        # the loopback server hands handlers a query already decoded once (a '%' in a value
-        # would be decoded twice).
-        cursor = str(chosen[-1][0]) if more else ""
+        cursor = issue_cursor(chosen[-1][0]) if more else ""
         return {"category": category, "list": rows, "nextPageCursor": cursor}
 
 
@@ -414,13 +417,26 @@ def _execution_range(start: int | None, end: int | None, now_ms: int) -> tuple[i
     return start, end
 
 
+# Bybit's cursors come percent-encoded inside the JSON ("132766%3A2%2C132766%3A2": two
+# "number:number" pairs, encoded once; [?] what the numbers stand for is not documented,
+# ours are a position and a page). A client sends a cursor back as it came, so its own
+# encoding of each '%' is what a real server (and the loopback one) decodes away.
+_CURSOR = re.compile(r"^(\d+):(\d+),\1:\2$")
+
+
+def issue_cursor(position: int, page: int = 1) -> str:
+    """A ``nextPageCursor`` in Bybit's shape standing for ``position``."""
+    return quote(f"{position}:{page},{position}:{page}", safe="")
+
+
 def _cursor_position(cursor: str | None) -> int | None:
-    """The position a ``nextPageCursor`` of ours stands for (rows strictly older follow)."""
+    """The position a ``nextPageCursor`` of ours stands for, or Bybit's refusal."""
     if not cursor:
         return None
-    if not cursor.isdigit():
+    found = _CURSOR.match(unquote(cursor)) if "%" in cursor else None
+    if found is None:
         raise Refusal(10001, "params error: cursor is invalid")
-    return int(cursor)
+    return int(found.group(1))
 
 
 def _side(call: Call) -> Side:

@@ -55,7 +55,6 @@ from exchangekit.sim import (
 )
 from exchangekit.testing.registry import EmulatorSpec
 from exchangekit.testing.wire import EmulatorRequest, EmulatorResponse, HttpRoute, WsRoute
-from exchangekit.transport import encode_params
 from exchangekit.transport.endpoint import Endpoint, Security
 from exchangekit_okx.emulator_algo import AlgoApi
 from exchangekit_okx.emulator_rest import BARS, Call, OkxRestApi, Refusal, json_response, ok
@@ -345,14 +344,11 @@ class OkxDialect:
         if abs(moment - self.now_ms()) > _TIMESTAMP_WINDOW_MS:
             raise Refusal("50102", "Timestamp request expired.", 401)
         body = request.body.decode("utf-8", "replace")
-        # The server hands the query over decoded; the client signed its own encoding.
-        queries = {request.query_string, encode_params(request.query)}
-        paths = {f"{request.path}?{q}" if q else request.path for q in queries}
-        if not any(
-            hmac.compare_digest(
-                rest_signature(creds.api_secret, stamp, request.method, p, body), sign
-            )
-            for p in paths
+        # requestPath with the query exactly as sent (still encoded): what the client signed.
+        query = request.query_string
+        path = f"{request.path}?{query}" if query else request.path
+        if not hmac.compare_digest(
+            rest_signature(creds.api_secret, stamp, request.method, path, body), sign
         ):
             raise Refusal("50113", "Invalid Sign.", 401)
 

@@ -1,17 +1,15 @@
 """End to end over loopback: the real client against the Binance wire emulator.
 
-Each test starts ``exchangekit.testing.fixtures.running_emulator`` for spot (``binance``)
+Each test starts ``exchangekit.testing.fixtures.emulated_client`` for spot (``binance``)
 and USDⓈ-M futures (``binanceusdm``), acts through the public client API, and waits for
 what a user would wait for (a fill on the stream, a ``resynced`` event), never for time.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from exchangekit_binance.client import BinanceClient
@@ -21,93 +19,35 @@ from exchangekit import (
     Order,
     OrderBook,
     OrderOutcomeUnknown,
-    OrderRequest,
     OrderStatus,
-    OrderType,
-    Side,
 )
 from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule
-from exchangekit.testing.fixtures import running_emulator
+from exchangekit.testing.fixtures import emulated_client
+from exchangekit.testing.orders import crossing_buy, resting_buy
 from exchangekit.testing.server import EmulatorServer
+from exchangekit.testing.streams import Collector, collecting
 from exchangekit.ws import EventKind, SessionEvent
-
-T = TypeVar("T")
 
 VENUES = {"binance": "BTC/USDT", "binanceusdm": "BTC/USDT:USDT"}
 ORDER_PATHS = {"binance": "/api/v3/order", "binanceusdm": "/fapi/v1/order"}
-TIMEOUT_S = 10.0
 
 both_markets = pytest.mark.parametrize("adapter", list(VENUES))
 
 
-class Collector(Generic[T]):
-    """Reads a stream in the background; tests await what they expect to see in it."""
-
-    def __init__(self, stream: AsyncIterator[T]) -> None:
-        self.items: list[T] = []
-        self._changed = asyncio.Condition()
-        self._task = asyncio.ensure_future(self._read(stream))
-
-    async def _read(self, stream: AsyncIterator[T]) -> None:
-        async for item in stream:
-            async with self._changed:
-                self.items.append(item)
-                self._changed.notify_all()
-
-    async def wait_for(self, found: Callable[[list[T]], bool]) -> list[T]:
-        async with asyncio.timeout(TIMEOUT_S), self._changed:
-            await self._changed.wait_for(lambda: found(self.items))
-        return self.items
-
-    async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-
-
-@contextlib.asynccontextmanager
-async def emulated(
-    adapter: str, *, faults: FaultPlan | None = None, **config: Any
-) -> AsyncIterator[tuple[EmulatorServer, BinanceClient]]:
-    """``running_emulator`` with the client typed as what it is (its extras: start_user_stream,
-    stream_events)."""
-    options = config.pop("client_options", None)
-    async with running_emulator(adapter, faults=faults, client_options=options, **config) as (
-        server,
-        client,
-    ):
-        assert isinstance(client, BinanceClient)
-        yield server, client
-
-
-@contextlib.asynccontextmanager
-async def collecting(stream: AsyncIterator[T]) -> AsyncIterator[Collector[T]]:
-    collector = Collector(stream)
-    try:
-        yield collector
-    finally:
-        await collector.close()
+def emulated(
+    adapter: str, **config: Any
+) -> contextlib.AbstractAsyncContextManager[tuple[EmulatorServer, BinanceClient]]:
+    """The emulator with the client typed (its extras: start_user_stream, stream_events)."""
+    return emulated_client(adapter, BinanceClient, **config)
 
 
 def _events(found: Callable[[str, SessionEvent], bool]) -> Callable[[list[Any]], bool]:
     return lambda items: any(found(session, event) for session, event in items)
 
 
-async def resting_order(client: BinanceClient, symbol: str) -> OrderRequest:
-    """A buy far under the market: it rests, and streams a ``new`` then a ``cancelled``."""
-    instrument = (await client.load_instruments())[symbol]
-    ticker = await client.get_ticker(symbol)
-    assert ticker.bid is not None
-    price = instrument.round_price(ticker.bid * Decimal("0.9"), mode="down")
-    quantity = instrument.floor_quantity(Decimal(200) / price) + instrument.step_size
-    return OrderRequest(
-        symbol=symbol, side=Side.BUY, type=OrderType.LIMIT, quantity=quantity, price=price
-    )
-
-
 async def round_trip(client: BinanceClient, symbol: str, orders: Collector[Order]) -> None:
     """Place and cancel a resting order; both updates must arrive on the private stream."""
-    request = await resting_order(client, symbol)
+    request = await resting_buy(client, symbol)
     await client.place_order(request)
     await client.cancel_order(symbol, client_order_id=request.client_order_id)
     await orders.wait_for(
@@ -131,12 +71,7 @@ async def test_partial_fill_is_cancelled_and_its_fills_are_streamed(adapter: str
             collecting(client.stream_orders()) as orders,
         ):
             await client.start_user_stream()
-            instrument = (await client.load_instruments())[symbol]
-            best_ask, ask_size = (await client.get_order_book(symbol, 5)).asks[0]
-            request = OrderRequest(
-                symbol=symbol, side=Side.BUY, type=OrderType.LIMIT,
-                quantity=instrument.floor_quantity(ask_size * 2), price=best_ask,
-            )  # fmt: skip
+            request, ask_size = await crossing_buy(client, symbol)
             placed = await client.place_order(request)
             assert placed.status is OrderStatus.PARTIALLY_FILLED
             assert placed.filled_quantity == ask_size
@@ -153,7 +88,7 @@ async def test_partial_fill_is_cancelled_and_its_fills_are_streamed(adapter: str
                 await fills.wait_for(lambda items: sum(f.quantity for f in mine(items)) >= ask_size)
             )
             assert sum(f.quantity for f in streamed) == ask_size
-            assert {f.price for f in streamed} == {best_ask}
+            assert {f.price for f in streamed} == {request.price}
             updates = await orders.wait_for(
                 lambda items: any(o.status is OrderStatus.CANCELLED for o in items)
             )
@@ -176,7 +111,7 @@ async def test_accept_then_timeout_is_outcome_unknown_and_the_order_is_found_by_
     )  # fmt: skip
     plan = FaultPlan([rule])
     async with emulated(adapter, faults=plan) as (_, client):
-        request = await resting_order(client, symbol)
+        request = await resting_buy(client, symbol)
         with pytest.raises(OrderOutcomeUnknown) as info:
             await client.place_order(request)
         assert info.value.client_order_id == request.client_order_id

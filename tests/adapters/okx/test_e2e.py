@@ -1,7 +1,7 @@
 """End to end over loopback: the real OKX client against the OKX wire emulator.
 
 Each test starts the ``okx`` (spot) or ``okxswap`` emulator with
-``exchangekit.testing.fixtures.running_emulator``, acts through the public client API and
+``exchangekit.testing.fixtures.emulated_client``, acts through the public client API and
 waits for what a user would wait for (a fill on the stream, a ``resynced`` event), never
 for a fixed time.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import pytest
 from exchangekit_okx.client import OkxClient
@@ -31,62 +31,21 @@ from exchangekit import (
 )
 from exchangekit.clock import ScaledClock
 from exchangekit.testing.faults import FaultKind, FaultPlan, FaultRule
-from exchangekit.testing.fixtures import running_emulator
+from exchangekit.testing.fixtures import emulated_client
+from exchangekit.testing.orders import crossing_buy
 from exchangekit.testing.server import EmulatorServer
+from exchangekit.testing.streams import collecting
 from exchangekit.ws import EventKind, SessionEvent
 
-T = TypeVar("T")
-
 VENUES = {"okx": "BTC/USDT", "okxswap": "BTC/USDT:USDT"}
-TIMEOUT_S = 10.0
 both_markets = pytest.mark.parametrize("adapter", list(VENUES))
 
 
-class Collector(Generic[T]):
-    """Reads a stream in the background; a test awaits what it expects to see in it."""
-
-    def __init__(self, stream: AsyncIterator[T]) -> None:
-        self.items: list[T] = []
-        self._changed = asyncio.Condition()
-        self._task = asyncio.ensure_future(self._read(stream))
-
-    async def _read(self, stream: AsyncIterator[T]) -> None:
-        async for item in stream:
-            async with self._changed:
-                self.items.append(item)
-                self._changed.notify_all()
-
-    async def wait_for(self, found: Callable[[list[T]], bool]) -> list[T]:
-        async with asyncio.timeout(TIMEOUT_S), self._changed:
-            await self._changed.wait_for(lambda: found(self.items))
-        return self.items
-
-    async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-
-
-@contextlib.asynccontextmanager
-async def collecting(stream: AsyncIterator[T]) -> AsyncIterator[Collector[T]]:
-    collector = Collector(stream)
-    try:
-        yield collector
-    finally:
-        await collector.close()
-
-
-@contextlib.asynccontextmanager
-async def emulated(
-    adapter: str, *, faults: FaultPlan | None = None, **config: Any
-) -> AsyncIterator[tuple[EmulatorServer, OkxClient]]:
-    options = config.pop("client_options", None)
-    async with running_emulator(adapter, faults=faults, client_options=options, **config) as (
-        server,
-        client,
-    ):
-        assert isinstance(client, OkxClient)
-        yield server, client
+def emulated(
+    adapter: str, **config: Any
+) -> contextlib.AbstractAsyncContextManager[tuple[EmulatorServer, OkxClient]]:
+    """The emulator with the client typed as an :class:`OkxClient`."""
+    return emulated_client(adapter, OkxClient, **config)
 
 
 def _event(kind: EventKind) -> Callable[[list[tuple[str, SessionEvent]]], bool]:
@@ -116,20 +75,14 @@ async def test_partial_fill_is_queried_cancelled_and_streamed(adapter: str) -> N
             collecting(client.stream_orders()) as orders,
         ):
             await client.start_user_stream()
-            instrument = (await client.load_instruments())[symbol]
-            best_ask, ask_size = (await client.get_order_book(symbol, 5)).asks[0]
-            quantity = instrument.floor_quantity(ask_size * 2)
-            request = OrderRequest(
-                symbol=symbol, side=Side.BUY, type=OrderType.LIMIT,
-                quantity=quantity, price=best_ask,
-            )  # fmt: skip
+            request, ask_size = await crossing_buy(client, symbol)
             placed = await client.place_order(request)
             assert placed.client_order_id == request.client_order_id
             found = await client.get_order(symbol, client_order_id=request.client_order_id)
             assert found.order_id == placed.order_id
             assert found.status is OrderStatus.PARTIALLY_FILLED
             assert found.filled_quantity == ask_size  # base units, on swaps too
-            assert found.quantity == quantity
+            assert found.quantity == request.quantity
             listed = await client.get_open_orders(symbol)
             assert [o.order_id for o in listed] == [placed.order_id]
 
@@ -145,7 +98,7 @@ async def test_partial_fill_is_queried_cancelled_and_streamed(adapter: str) -> N
                 await fills.wait_for(lambda items: sum(f.quantity for f in mine(items)) >= ask_size)
             )
             assert sum(f.quantity for f in streamed) == ask_size
-            assert {f.price for f in streamed} == {best_ask}
+            assert {f.price for f in streamed} == {request.price}
             updates = await orders.wait_for(
                 lambda items: any(o.status is OrderStatus.CANCELLED for o in items)
             )
